@@ -1,0 +1,83 @@
+#pragma once
+// Shape: the extents of a tensor of rank 1 to 4, outermost first (NCHW for images).
+#include <array>
+#include <cstdint>
+#include <initializer_list>
+#include <string>
+
+#include "fnn/core/error.hpp"
+
+namespace fnn {
+
+using Index = std::int64_t;
+
+class Shape {
+ public:
+  static constexpr int max_rank = 4;
+
+  Shape() = default;  // rank 0: the shape of a tensor that holds nothing yet
+  Shape(std::initializer_list<Index> dims) {
+    if (dims.size() > max_rank) {
+      throw ShapeError("fnn::Shape: rank " + std::to_string(dims.size()) + " exceeds the maximum of 4");
+    }
+    for (Index d : dims) {
+      if (d < 0) throw ShapeError("fnn::Shape: negative extent " + std::to_string(d));
+      dims_[rank_++] = d;
+    }
+  }
+
+  int rank() const { return rank_; }
+  Index operator[](int axis) const { return dims_[axis]; }
+
+  Index numel() const {
+    if (rank_ == 0) return 0;
+    Index n = 1;
+    for (int i = 0; i < rank_; ++i) n *= dims_[i];
+    return n;
+  }
+
+  // Product of the extents after the first: the row length of the tensor viewed as a matrix.
+  Index inner() const {
+    Index n = 1;
+    for (int i = 1; i < rank_; ++i) n *= dims_[i];
+    return n;
+  }
+
+  friend bool operator==(const Shape& a, const Shape& b) {
+    if (a.rank_ != b.rank_) return false;
+    for (int i = 0; i < a.rank_; ++i) {
+      if (a.dims_[i] != b.dims_[i]) return false;
+    }
+    return true;
+  }
+  friend bool operator!=(const Shape& a, const Shape& b) { return !(a == b); }
+
+  std::string str() const {
+    std::string s = "[";
+    for (int i = 0; i < rank_; ++i) s += (i ? ", " : "") + std::to_string(dims_[i]);
+    return s + "]";
+  }
+
+ private:
+  std::array<Index, max_rank> dims_{};
+  int rank_ = 0;
+};
+
+// Throws a ShapeError naming the operation and both shapes.
+[[noreturn]] inline void throw_shape_mismatch(const std::string& operation, const Shape& expected, const Shape& found) {
+  throw ShapeError(operation + ": expected shape " + expected.str() + ", got " + found.str());
+}
+
+inline void check_shape(const std::string& operation, const Shape& expected, const Shape& found) {
+  if (expected != found) throw_shape_mismatch(operation, expected, found);
+}
+
+// Throws unless `shape` has the given rank; `layout` names the axes for the message, e.g. "[N, C, H, W]".
+inline void check_rank(const std::string& operation, const Shape& shape, int rank, const char* layout) {
+  if (shape.rank() != rank) {
+    throw ShapeError(operation + ": expected a rank-" + std::to_string(rank) + " input " + layout + ", got " +
+                     shape.str());
+  }
+}
+
+}  // namespace fnn

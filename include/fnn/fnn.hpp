@@ -1,0 +1,33 @@
+#pragma once
+// fnn: a header-only neural-network library on Eigen and OpenMP. Including this header is all a user
+// needs; each topic also has its own header under fnn/.
+#include "fnn/core/error.hpp"
+#include "fnn/core/parallel.hpp"
+#include "fnn/core/random.hpp"
+#include "fnn/core/shape.hpp"
+#include "fnn/core/tensor.hpp"
+
+#include "fnn/init/init.hpp"
+
+#include "fnn/layers/layer.hpp"
+#include "fnn/layers/batchnorm.hpp"
+#include "fnn/layers/conv2d.hpp"
+#include "fnn/layers/dropout.hpp"
+#include "fnn/layers/flatten.hpp"
+#include "fnn/layers/linear.hpp"
+#include "fnn/layers/log_softmax.hpp"
+#include "fnn/layers/maxpool2d.hpp"
+#include "fnn/layers/relu.hpp"
+#include "fnn/layers/sequential.hpp"
+
+#include "fnn/losses/cross_entropy_loss.hpp"
+#include "fnn/losses/nll_loss.hpp"
+
+#include "fnn/optim/adam.hpp"
+#include "fnn/optim/lr_scheduler.hpp"
+#include "fnn/optim/sgd.hpp"
+
+#include "fnn/io/model_io.hpp"
+#include "fnn/io/tensor_file.hpp"
+
+#include "fnn/check/gradcheck.hpp"

@@ -1,0 +1,34 @@
+#pragma once
+// Parameter initialisation, drawn from the caller's Rng.
+#include <cmath>
+
+#include "fnn/core/random.hpp"
+#include "fnn/core/tensor.hpp"
+
+namespace fnn::init {
+
+template <class Scalar>
+void uniform(Tensor<Scalar>& t, double low, double high, Rng& rng) {
+  for (Scalar& x : t) x = static_cast<Scalar>(rng.uniform(low, high));
+}
+
+template <class Scalar>
+void normal(Tensor<Scalar>& t, double mean, double stddev, Rng& rng) {
+  for (Scalar& x : t) x = static_cast<Scalar>(rng.normal(mean, stddev));
+}
+
+// PyTorch's default for Linear and Conv2d weights and biases: kaiming_uniform_ with a = sqrt(5) on the
+// weight, which reduces to U(-1/sqrt(fan_in), 1/sqrt(fan_in)), and the same bound for the bias.
+template <class Scalar>
+void fan_in_uniform(Tensor<Scalar>& t, Index fan_in, Rng& rng) {
+  const double bound = fan_in > 0 ? 1.0 / std::sqrt(static_cast<double>(fan_in)) : 0.0;
+  uniform(t, -bound, bound, rng);
+}
+
+// He et al.'s initialisation for ReLU networks, N(0, 2 / fan_in).
+template <class Scalar>
+void kaiming_normal(Tensor<Scalar>& t, Index fan_in, Rng& rng) {
+  normal(t, 0.0, std::sqrt(2.0 / static_cast<double>(fan_in)), rng);
+}
+
+}  // namespace fnn::init

@@ -1,0 +1,37 @@
+#pragma once
+// Flatten: [N, d1, d2, d3] -> [N, d1*d2*d3], as torch.nn.Flatten(). Row-major storage means the
+// elements do not move; backward restores the input's shape.
+#include "fnn/layers/layer.hpp"
+
+namespace fnn {
+
+template <class Scalar>
+class Flatten final : public Layer<Scalar> {
+ public:
+  std::string name() const override { return "Flatten()"; }
+
+  Shape output_shape(const Shape& input) const override {
+    if (input.rank() < 2) throw ShapeError("Flatten: expected an input of rank 2 to 4 [N, ...], got " + input.str());
+    return {input[0], input.inner()};
+  }
+
+  const Tensor<Scalar>& forward(const Tensor<Scalar>& x) override {
+    input_shape_ = x.shape();
+    output_ = x;
+    output_.reshape(output_shape(x.shape()));
+    return output_;
+  }
+
+  const Tensor<Scalar>& backward(const Tensor<Scalar>& dy) override {
+    this->check_backward(dy, output_);
+    grad_input_ = dy;
+    grad_input_.reshape(input_shape_);
+    return grad_input_;
+  }
+
+ private:
+  Shape input_shape_;
+  Tensor<Scalar> output_, grad_input_;
+};
+
+}  // namespace fnn

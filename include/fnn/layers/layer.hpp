@@ -1,0 +1,87 @@
+#pragma once
+// Layer<Scalar>: the interface every layer implements, and the parameter and buffer references that
+// optimizers, serialization and gradcheck work on.
+//
+// Contract (see docs/design.md):
+//  - forward(input) computes the output into a buffer the layer owns and returns it; the reference
+//    stays valid until the next forward. It caches what backward needs.
+//  - backward(grad_output) takes dLoss/dOutput for the last forward and returns dLoss/dInput (a buffer
+//    the layer owns, overwritten on each call). It ADDS dLoss/dParameter into each parameter's grad,
+//    so gradients of several backward passes accumulate until zero_grad().
+//  - Buffers are resized, never reallocated, when the batch shape repeats: no allocation per step.
+#include <string>
+#include <vector>
+
+#include "fnn/core/tensor.hpp"
+
+namespace fnn {
+
+// A learnable tensor and its gradient, of the same shape.
+template <class Scalar>
+struct Parameter {
+  Tensor<Scalar> value;
+  Tensor<Scalar> grad;
+
+  explicit Parameter(const Shape& shape) : value(shape), grad(shape) {}
+};
+
+// A named reference to a parameter, as optimizers and serialization see it ("0.weight").
+template <class Scalar>
+struct ParameterRef {
+  std::string name;
+  Parameter<Scalar>* parameter;
+};
+
+// A named reference to a non-learnable tensor that is part of a model's state (BatchNorm's running
+// statistics): saved and loaded with the parameters, never touched by optimizers.
+template <class Scalar>
+struct BufferRef {
+  std::string name;
+  Tensor<Scalar>* tensor;
+};
+
+template <class Scalar>
+class Layer {
+ public:
+  virtual ~Layer() = default;
+
+  // PyTorch-style description, e.g. "Linear(in_features=784, out_features=128)".
+  virtual std::string name() const = 0;
+  // The output shape for an input shape; throws ShapeError for an input the layer cannot take.
+  virtual Shape output_shape(const Shape& input) const = 0;
+  virtual const Tensor<Scalar>& forward(const Tensor<Scalar>& input) = 0;
+  virtual const Tensor<Scalar>& backward(const Tensor<Scalar>& grad_output) = 0;
+
+  virtual std::vector<ParameterRef<Scalar>> parameters() { return {}; }
+  virtual std::vector<BufferRef<Scalar>> buffers() { return {}; }
+
+  // Training mode (the default) versus evaluation mode: matters to Dropout and BatchNorm.
+  virtual void set_training(bool training) { training_ = training; }
+  bool training() const { return training_; }
+  void train() { set_training(true); }
+  void eval() { set_training(false); }
+
+  void zero_grad() {
+    for (auto& p : parameters()) p.parameter->grad.zero();
+  }
+
+ protected:
+  Layer() = default;
+  Layer(const Layer&) = default;
+  Layer(Layer&&) noexcept = default;
+  Layer& operator=(const Layer&) = default;
+  Layer& operator=(Layer&&) noexcept = default;
+
+  // Called at the start of backward: the gradient must match the output of the last forward.
+  void check_backward(const Tensor<Scalar>& grad_output, const Tensor<Scalar>& output) const {
+    if (output.empty() && output.shape().rank() == 0) {
+      throw UsageError(name() + ": backward called before forward");
+    }
+    check_shape(name() + " backward (gradient of the output)", output.shape(), grad_output.shape());
+  }
+
+ private:
+  bool training_ = true;
+};
+
+}  // namespace fnn

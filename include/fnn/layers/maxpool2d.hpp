@@ -1,0 +1,81 @@
+#pragma once
+// MaxPool2d(kernel, stride = kernel), as torch.nn.MaxPool2d without padding or dilation.
+//   input x [N, C, H, W]  ->  y [N, C, Ho, Wo],  Ho = (H - k) / stride + 1,  likewise Wo
+//   y[n, c, oh, ow] = max over the k x k window at (oh*stride, ow*stride)
+// Backward routes each dy to the position that held the maximum (the first one on a tie, as PyTorch):
+//   dx[argmax[n, c, oh, ow]] += dy[n, c, oh, ow]
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "fnn/layers/layer.hpp"
+
+namespace fnn {
+
+template <class Scalar>
+class MaxPool2d final : public Layer<Scalar> {
+ public:
+  explicit MaxPool2d(Index kernel_size, Index stride = 0) : k_(kernel_size), stride_(stride > 0 ? stride : kernel_size) {
+    if (k_ < 1) throw ValueError("MaxPool2d: kernel size must be positive, got " + std::to_string(k_));
+  }
+
+  std::string name() const override {
+    return "MaxPool2d(kernel_size=" + std::to_string(k_) + ", stride=" + std::to_string(stride_) + ")";
+  }
+
+  Shape output_shape(const Shape& in) const override {
+    check_rank(name(), in, 4, "[N, C, H, W]");
+    if (in[2] < k_ || in[3] < k_) throw ShapeError(name() + ": input " + in.str() + " is smaller than the window");
+    return {in[0], in[1], (in[2] - k_) / stride_ + 1, (in[3] - k_) / stride_ + 1};
+  }
+
+  const Tensor<Scalar>& forward(const Tensor<Scalar>& x) override {
+    const Shape out_shape = output_shape(x.shape());
+    input_shape_ = x.shape();
+    output_.resize(out_shape);
+    argmax_.resize(static_cast<std::size_t>(out_shape.numel()));
+    const Index planes = out_shape[0] * out_shape[1], h = x.size(2), w = x.size(3);
+    const Index ho = out_shape[2], wo = out_shape[3];
+#pragma omp parallel for schedule(static)
+    for (Index p = 0; p < planes; ++p) {
+      const Scalar* src = x.data() + p * h * w;
+      for (Index oh = 0; oh < ho; ++oh) {
+        for (Index ow = 0; ow < wo; ++ow) {
+          Index best = (oh * stride_) * w + ow * stride_;
+          for (Index i = 0; i < k_; ++i) {
+            for (Index j = 0; j < k_; ++j) {
+              const Index at = (oh * stride_ + i) * w + ow * stride_ + j;
+              if (src[at] > src[best]) best = at;
+            }
+          }
+          const Index o = (p * ho + oh) * wo + ow;
+          output_[o] = src[best];
+          argmax_[static_cast<std::size_t>(o)] = static_cast<std::int32_t>(best);
+        }
+      }
+    }
+    return output_;
+  }
+
+  const Tensor<Scalar>& backward(const Tensor<Scalar>& dy) override {
+    this->check_backward(dy, output_);
+    grad_input_.resize(input_shape_);
+    grad_input_.zero();
+    const Index planes = dy.size(0) * dy.size(1), in_plane = input_shape_[2] * input_shape_[3];
+    const Index out_plane = dy.size(2) * dy.size(3);
+#pragma omp parallel for schedule(static)
+    for (Index p = 0; p < planes; ++p) {
+      Scalar* dst = grad_input_.data() + p * in_plane;
+      for (Index o = p * out_plane; o < (p + 1) * out_plane; ++o) dst[argmax_[static_cast<std::size_t>(o)]] += dy[o];
+    }
+    return grad_input_;
+  }
+
+ private:
+  Index k_, stride_;
+  Shape input_shape_;
+  std::vector<std::int32_t> argmax_;  // per output element: the window maximum's offset in its input plane
+  Tensor<Scalar> output_, grad_input_;
+};
+
+}  // namespace fnn

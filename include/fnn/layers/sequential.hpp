@@ -1,0 +1,115 @@
+#pragma once
+// Sequential: layers applied in order, as torch.nn.Sequential. It is itself a Layer, so models nest and
+// gradcheck can check a whole stack. Parameters are named "<index>.<name>" as PyTorch names them.
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "fnn/layers/layer.hpp"
+
+namespace fnn {
+
+// 1677674 -> "1,677,674"
+inline std::string with_thousands(long long n) {
+  std::string digits = std::to_string(n < 0 ? -n : n), out;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return n < 0 ? "-" + out : out;
+}
+
+template <class Scalar>
+class Sequential final : public Layer<Scalar> {
+ public:
+  Sequential() = default;
+
+  // Appends a layer, moved in, and returns a reference to it as stored.
+  template <class L>
+  L& add(L layer) {
+    static_assert(std::is_base_of_v<Layer<Scalar>, L>, "Sequential<Scalar>::add takes a Layer<Scalar>");
+    auto owned = std::make_unique<L>(std::move(layer));
+    L& ref = *owned;
+    ref.set_training(this->training());
+    layers_.push_back(std::move(owned));
+    return ref;
+  }
+
+  std::size_t size() const { return layers_.size(); }
+  Layer<Scalar>& operator[](std::size_t i) { return *layers_.at(i); }
+
+  std::string name() const override { return "Sequential(" + std::to_string(layers_.size()) + " layers)"; }
+
+  Shape output_shape(const Shape& input) const override {
+    Shape s = input;
+    for (const auto& l : layers_) s = l->output_shape(s);
+    return s;
+  }
+
+  const Tensor<Scalar>& forward(const Tensor<Scalar>& input) override {
+    if (layers_.empty()) throw UsageError("Sequential: forward on a model with no layers");
+    const Tensor<Scalar>* x = &input;
+    for (auto& l : layers_) x = &l->forward(*x);
+    return *x;
+  }
+
+  const Tensor<Scalar>& backward(const Tensor<Scalar>& grad_output) override {
+    if (layers_.empty()) throw UsageError("Sequential: backward on a model with no layers");
+    const Tensor<Scalar>* g = &grad_output;
+    for (auto it = layers_.rbegin(); it != layers_.rend(); ++it) g = &(*it)->backward(*g);
+    return *g;
+  }
+
+  std::vector<ParameterRef<Scalar>> parameters() override {
+    std::vector<ParameterRef<Scalar>> all;
+    for (std::size_t i = 0; i < layers_.size(); ++i) {
+      for (auto& p : layers_[i]->parameters()) all.push_back({std::to_string(i) + "." + p.name, p.parameter});
+    }
+    return all;
+  }
+
+  std::vector<BufferRef<Scalar>> buffers() override {
+    std::vector<BufferRef<Scalar>> all;
+    for (std::size_t i = 0; i < layers_.size(); ++i) {
+      for (auto& b : layers_[i]->buffers()) all.push_back({std::to_string(i) + "." + b.name, b.tensor});
+    }
+    return all;
+  }
+
+  void set_training(bool training) override {
+    Layer<Scalar>::set_training(training);
+    for (auto& l : layers_) l->set_training(training);
+  }
+
+  Index parameter_count() {
+    Index n = 0;
+    for (auto& p : parameters()) n += p.parameter->value.numel();
+    return n;
+  }
+
+  // Prints each layer with its output shape for `input` and its parameter count, then the total.
+  void summary(const Shape& input, std::ostream& out = std::cout) {
+    char line[160];
+    std::snprintf(line, sizeof line, "%-4s %-52s %-20s %12s\n", "#", "Layer", "Output shape", "Parameters");
+    out << line << std::string(91, '-') << '\n';
+    Shape s = input;
+    for (std::size_t i = 0; i < layers_.size(); ++i) {
+      s = layers_[i]->output_shape(s);
+      Index count = 0;
+      for (auto& p : layers_[i]->parameters()) count += p.parameter->value.numel();
+      std::snprintf(line, sizeof line, "%-4zu %-52s %-20s %12s\n", i, layers_[i]->name().c_str(), s.str().c_str(),
+                    with_thousands(count).c_str());
+      out << line;
+    }
+    out << std::string(91, '-') << "\nTotal parameters: " << with_thousands(parameter_count()) << '\n';
+  }
+
+ private:
+  std::vector<std::unique_ptr<Layer<Scalar>>> layers_;
+};
+
+}  // namespace fnn

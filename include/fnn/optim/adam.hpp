@@ -1,0 +1,61 @@
+#pragma once
+// Adam, as torch.optim.Adam, and AdamW with decoupled_weight_decay, as torch.optim.AdamW. Step t >= 1:
+//   Adam:  g = grad + weight_decay * p           AdamW: p = p * (1 - lr * weight_decay),  g = grad
+//   m = beta1 m + (1 - beta1) g                  v = beta2 v + (1 - beta2) g^2
+//   p = p - lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
+#include <cmath>
+
+#include "fnn/optim/optimizer.hpp"
+
+namespace fnn {
+
+struct AdamOptions {
+  double lr = 1e-3;
+  double beta1 = 0.9;
+  double beta2 = 0.999;
+  double eps = 1e-8;
+  double weight_decay = 0.0;
+  bool decoupled_weight_decay = false;  // true: AdamW
+};
+
+template <class Scalar>
+class Adam final : public Optimizer<Scalar> {
+ public:
+  Adam(std::vector<ParameterRef<Scalar>> params, const AdamOptions& options)
+      : Optimizer<Scalar>(std::move(params), options.lr), opt_(options), m_(this->zero_state()),
+        v_(this->zero_state()) {}
+
+  void step() override {
+    ++steps_;
+    const double t = static_cast<double>(steps_);
+    const auto b1 = static_cast<Scalar>(opt_.beta1), b2 = static_cast<Scalar>(opt_.beta2);
+    const auto step_size = static_cast<Scalar>(this->lr_ / (1 - std::pow(opt_.beta1, t)));
+    const auto sqrt_bc2 = static_cast<Scalar>(std::sqrt(1 - std::pow(opt_.beta2, t)));
+    const auto eps = static_cast<Scalar>(opt_.eps), wd = static_cast<Scalar>(opt_.weight_decay);
+    const auto decay = static_cast<Scalar>(1 - this->lr_ * opt_.weight_decay);
+    for (std::size_t i = 0; i < this->params_.size(); ++i) {
+      auto p = this->params_[i].parameter->value.array();
+      auto g = this->params_[i].parameter->grad.array();
+      auto m = m_[i].array();
+      auto v = v_[i].array();
+      if (opt_.decoupled_weight_decay) {
+        p *= decay;
+        m = b1 * m + (1 - b1) * g;
+        v = b2 * v + (1 - b2) * g.square();
+      } else {
+        m = b1 * m + (1 - b1) * (g + wd * p);
+        v = b2 * v + (1 - b2) * (g + wd * p).square();
+      }
+      p -= step_size * m / (v.sqrt() / sqrt_bc2 + eps);
+    }
+  }
+
+  const AdamOptions& options() const { return opt_; }
+
+ private:
+  AdamOptions opt_;
+  std::vector<Tensor<Scalar>> m_, v_;
+  long long steps_ = 0;
+};
+
+}  // namespace fnn

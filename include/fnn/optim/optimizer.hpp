@@ -1,0 +1,43 @@
+#pragma once
+// Optimizer<Scalar>: what every optimizer shares: the parameters it updates, in a fixed order, and a
+// learning rate a schedule may change. Per-parameter state lives in vectors indexed like the
+// parameters, never in a map keyed by address.
+#include <vector>
+
+#include "fnn/layers/layer.hpp"
+
+namespace fnn {
+
+template <class Scalar>
+class Optimizer {
+ public:
+  virtual ~Optimizer() = default;
+
+  virtual void step() = 0;
+
+  void zero_grad() {
+    for (auto& p : params_) p.parameter->grad.zero();
+  }
+
+  double lr() const { return lr_; }
+  void set_lr(double lr) { lr_ = lr; }
+  const std::vector<ParameterRef<Scalar>>& parameters() const { return params_; }
+
+ protected:
+  Optimizer(std::vector<ParameterRef<Scalar>> params, double lr) : params_(std::move(params)), lr_(lr) {
+    if (!(lr >= 0.0)) throw ValueError("optimizer: the learning rate must be a non-negative number");
+  }
+
+  // One zero-initialised state tensor per parameter, of the parameter's shape.
+  std::vector<Tensor<Scalar>> zero_state() const {
+    std::vector<Tensor<Scalar>> state;
+    state.reserve(params_.size());
+    for (const auto& p : params_) state.emplace_back(p.parameter->value.shape());
+    return state;
+  }
+
+  std::vector<ParameterRef<Scalar>> params_;
+  double lr_;
+};
+
+}  // namespace fnn

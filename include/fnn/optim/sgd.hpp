@@ -1,0 +1,62 @@
+#pragma once
+// SGD with momentum, Nesterov momentum and L2 weight decay, as torch.optim.SGD:
+//   g = grad + weight_decay * p
+//   buf = g on the first step, then buf = momentum * buf + (1 - dampening) * g
+//   g = g + momentum * buf  (Nesterov)   or   g = buf  (classical momentum; plain SGD when momentum = 0)
+//   p = p - lr * g
+#include "fnn/optim/optimizer.hpp"
+
+namespace fnn {
+
+struct SGDOptions {
+  double lr = 0.01;
+  double momentum = 0.0;
+  double dampening = 0.0;
+  double weight_decay = 0.0;
+  bool nesterov = false;
+};
+
+template <class Scalar>
+class SGD final : public Optimizer<Scalar> {
+ public:
+  SGD(std::vector<ParameterRef<Scalar>> params, const SGDOptions& options)
+      : Optimizer<Scalar>(std::move(params), options.lr), opt_(options), momentum_(this->zero_state()) {
+    if (opt_.nesterov && (opt_.momentum <= 0 || opt_.dampening != 0)) {
+      throw ValueError("SGD: Nesterov momentum requires momentum > 0 and dampening = 0");
+    }
+  }
+
+  void step() override {
+    const auto lr = static_cast<Scalar>(this->lr_), mu = static_cast<Scalar>(opt_.momentum);
+    const auto wd = static_cast<Scalar>(opt_.weight_decay), damp = static_cast<Scalar>(1 - opt_.dampening);
+    for (std::size_t i = 0; i < this->params_.size(); ++i) {
+      auto p = this->params_[i].parameter->value.array();
+      auto g = this->params_[i].parameter->grad.array();
+      if (opt_.momentum == 0) {
+        p -= lr * (g + wd * p);
+        continue;
+      }
+      auto buf = momentum_[i].array();
+      if (steps_ == 0) {
+        buf = g + wd * p;
+      } else {
+        buf = mu * buf + damp * (g + wd * p);
+      }
+      if (opt_.nesterov) {
+        p -= lr * (g + wd * p + mu * buf);
+      } else {
+        p -= lr * buf;
+      }
+    }
+    ++steps_;
+  }
+
+  const SGDOptions& options() const { return opt_; }
+
+ private:
+  SGDOptions opt_;
+  std::vector<Tensor<Scalar>> momentum_;
+  long long steps_ = 0;
+};
+
+}  // namespace fnn
