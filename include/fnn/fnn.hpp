@@ -27,6 +27,8 @@
 #include "fnn/optim/lr_scheduler.hpp"
 #include "fnn/optim/sgd.hpp"
 
+#include "fnn/models/fashion_mnist.hpp"
+
 #include "fnn/io/model_io.hpp"
 #include "fnn/io/tensor_file.hpp"
 

@@ -1,0 +1,123 @@
+#pragma once
+// The architectures of the five Fashion-MNIST experiments fnn reproduces (../shared/seeds/), each as a
+// Sequential whose parameter names match the same model written as torch.nn.Sequential in PyTorch.
+// Every model takes [N, 1, 28, 28] images and returns [N, 10] logits (or log-probabilities where the
+// seed ends in LogSoftmax).
+#include <string>
+
+#include "fnn/layers/conv2d.hpp"
+#include "fnn/layers/dropout.hpp"
+#include "fnn/layers/flatten.hpp"
+#include "fnn/layers/linear.hpp"
+#include "fnn/layers/log_softmax.hpp"
+#include "fnn/layers/maxpool2d.hpp"
+#include "fnn/layers/relu.hpp"
+#include "fnn/layers/sequential.hpp"
+
+namespace fnn::models {
+
+// Seed 000: LeNet-like CNN. conv 1->6 k5, pool, conv 6->12 k5, pool, fc 192->120->60->10.
+template <class Scalar>
+Sequential<Scalar> lenet(Rng& rng) {
+  Sequential<Scalar> m;
+  m.add(Conv2d<Scalar>(1, 6, 5, rng));
+  m.add(ReLU<Scalar>());
+  m.add(MaxPool2d<Scalar>(2));
+  m.add(Conv2d<Scalar>(6, 12, 5, rng));
+  m.add(ReLU<Scalar>());
+  m.add(MaxPool2d<Scalar>(2));
+  m.add(Flatten<Scalar>());
+  m.add(Linear<Scalar>(192, 120, rng));
+  m.add(ReLU<Scalar>());
+  m.add(Linear<Scalar>(120, 60, rng));
+  m.add(ReLU<Scalar>());
+  m.add(Linear<Scalar>(60, 10, rng));
+  return m;
+}
+
+// Seed 001, first model: 784-128-64-10 with dropout after each hidden layer, ending in LogSoftmax.
+template <class Scalar>
+Sequential<Scalar> mlp_dropout(Rng& rng, double p = 0.25) {
+  Sequential<Scalar> m;
+  m.add(Flatten<Scalar>());
+  m.add(Linear<Scalar>(784, 128, rng));
+  m.add(ReLU<Scalar>());
+  m.add(Dropout<Scalar>(p, rng));
+  m.add(Linear<Scalar>(128, 64, rng));
+  m.add(ReLU<Scalar>());
+  m.add(Dropout<Scalar>(p, rng));
+  m.add(Linear<Scalar>(64, 10, rng));
+  m.add(LogSoftmax<Scalar>());
+  return m;
+}
+
+// Seed 001, second model: more fully-connected layers, each followed by dropout, ending in LogSoftmax.
+template <class Scalar>
+Sequential<Scalar> deep_mlp_dropout(Rng& rng, double p = 0.25) {
+  Sequential<Scalar> m;
+  m.add(Flatten<Scalar>());
+  const Index widths[] = {784, 512, 256, 128, 64};
+  for (int i = 0; i + 1 < 5; ++i) {
+    m.add(Linear<Scalar>(widths[i], widths[i + 1], rng));
+    m.add(ReLU<Scalar>());
+    m.add(Dropout<Scalar>(p, rng));
+  }
+  m.add(Linear<Scalar>(64, 10, rng));
+  m.add(LogSoftmax<Scalar>());
+  return m;
+}
+
+// Seed 002: conv 1->20 k5, pool, conv 20->50 k5, pool, fc 800->500->10.
+template <class Scalar>
+Sequential<Scalar> cnn_20_50(Rng& rng) {
+  Sequential<Scalar> m;
+  m.add(Conv2d<Scalar>(1, 20, 5, rng));
+  m.add(ReLU<Scalar>());
+  m.add(MaxPool2d<Scalar>(2));
+  m.add(Conv2d<Scalar>(20, 50, 5, rng));
+  m.add(ReLU<Scalar>());
+  m.add(MaxPool2d<Scalar>(2));
+  m.add(Flatten<Scalar>());
+  m.add(Linear<Scalar>(800, 500, rng));
+  m.add(ReLU<Scalar>());
+  m.add(Linear<Scalar>(500, 10, rng));
+  return m;
+}
+
+// Seed 003: 784-128-64-10, no dropout, logits out.
+template <class Scalar>
+Sequential<Scalar> mlp(Rng& rng) {
+  Sequential<Scalar> m;
+  m.add(Flatten<Scalar>());
+  m.add(Linear<Scalar>(784, 128, rng));
+  m.add(ReLU<Scalar>());
+  m.add(Linear<Scalar>(128, 64, rng));
+  m.add(ReLU<Scalar>());
+  m.add(Linear<Scalar>(64, 10, rng));
+  return m;
+}
+
+// Seed 004, architecture 3 (VGG-like): two blocks of conv3-relu-conv3-relu-pool-dropout with 32 and
+// 64 channels ('same' padding), then dense 3136->512, dropout, 512->10.
+template <class Scalar>
+Sequential<Scalar> vgg_like(Rng& rng) {
+  Sequential<Scalar> m;
+  Index in = 1;
+  for (Index width : {32, 64}) {
+    m.add(Conv2d<Scalar>(in, width, 3, rng, 1, 1));
+    m.add(ReLU<Scalar>());
+    m.add(Conv2d<Scalar>(width, width, 3, rng, 1, 1));
+    m.add(ReLU<Scalar>());
+    m.add(MaxPool2d<Scalar>(2));
+    m.add(Dropout<Scalar>(0.25, rng));
+    in = width;
+  }
+  m.add(Flatten<Scalar>());
+  m.add(Linear<Scalar>(64 * 7 * 7, 512, rng));
+  m.add(ReLU<Scalar>());
+  m.add(Dropout<Scalar>(0.5, rng));
+  m.add(Linear<Scalar>(512, 10, rng));
+  return m;
+}
+
+}  // namespace fnn::models
