@@ -101,6 +101,8 @@ class BatchNorm : public Layer<Scalar> {
   std::vector<BufferRef<Scalar>> buffers() override {
     return {{"running_mean", &running_mean_}, {"running_var", &running_var_}};
   }
+  Parameter<Scalar>& weight() { return weight_; }
+  Parameter<Scalar>& bias() { return bias_; }
   Tensor<Scalar>& running_mean() { return running_mean_; }
   Tensor<Scalar>& running_var() { return running_var_; }
 

@@ -1,0 +1,153 @@
+#include <catch2/catch.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "support/random_tensor.hpp"
+
+using Catch::Matchers::Contains;
+using namespace fnn;
+namespace fs = std::filesystem;
+
+namespace {
+
+fs::path temp_dir() {
+  const fs::path dir = fs::temp_directory_path() / ("fnn_io_test_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  return dir;
+}
+
+Sequential<float> small_cnn(Rng& rng) {
+  Sequential<float> m;
+  m.add(Conv2d<float>(1, 2, 3, rng, 1, 1));
+  m.add(BatchNorm2d<float>(2));
+  m.add(ReLU<float>());
+  m.add(Flatten<float>());
+  m.add(Linear<float>(2 * 5 * 5, 3, rng));
+  return m;
+}
+
+std::vector<char> read_bytes(const fs::path& p) {
+  std::ifstream f(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
+}
+
+void write_bytes(const fs::path& p, const std::vector<char>& bytes) {
+  std::ofstream f(p, std::ios::binary | std::ios::trunc);
+  f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+}
+
+}  // namespace
+
+TEST_CASE("Save and load round-trip parameters and BatchNorm statistics exactly") {
+  const fs::path file = temp_dir() / "model.fnn";
+  Rng rng(1);
+  auto a = small_cnn(rng);
+  const auto x = test::random_normal<float>({4, 1, 5, 5}, rng);
+  a.forward(x);  // moves the running statistics away from their initial values
+  a.eval();
+  const Tensor<float> expected = a.forward(x);
+  save(a, file.string());
+
+  Rng other(2);
+  auto b = small_cnn(other);
+  b.eval();
+  CHECK(max_abs_diff(b.forward(x), expected) > 0.0f);
+  load(b, file.string());
+  CHECK(max_abs_diff(b.forward(x), expected) == 0.0f);
+  CHECK(b.buffers()[0].name == "1.running_mean");
+  CHECK(max_abs_diff(*b.buffers()[0].tensor, *a.buffers()[0].tensor) == 0.0f);
+}
+
+TEST_CASE("Loading into a model of another shape names the tensor that differs and changes nothing") {
+  const fs::path file = temp_dir() / "mlp.fnn";
+  Rng rng(3);
+  Sequential<float> a;
+  a.add(Linear<float>(4, 8, rng));
+  a.add(Linear<float>(8, 2, rng));
+  save(a, file.string());
+
+  Sequential<float> b;
+  b.add(Linear<float>(4, 8, rng));
+  b.add(Linear<float>(8, 3, rng));
+  const Tensor<float> before = b.parameters()[0].parameter->value;
+  CHECK_THROWS_WITH(load(b, file.string()),
+                    Contains("tensor '1.weight' has shape [2, 8] in the file but [3, 8] in the model"));
+  CHECK(max_abs_diff(b.parameters()[0].parameter->value, before) == 0.0f);
+
+  Sequential<float> c;
+  c.add(Linear<float>(4, 8, rng));
+  CHECK_THROWS_WITH(load(c, file.string()), Contains("tensor '1.weight' in the file is not in the model"));
+  Sequential<float> d;
+  d.add(Linear<float>(4, 8, rng));
+  d.add(Linear<float>(8, 2, rng));
+  d.add(Linear<float>(2, 2, rng));
+  CHECK_THROWS_WITH(load(d, file.string()), Contains("the model's tensor '2.weight' is not in the file"));
+}
+
+TEST_CASE("Damaged model files are refused with the reason") {
+  const fs::path dir = temp_dir();
+  const fs::path file = dir / "good.fnn";
+  Rng rng(4);
+  Sequential<float> m;
+  m.add(Linear<float>(3, 2, rng));
+  save(m, file.string());
+  const auto good = read_bytes(file);
+
+  SECTION("missing file") {
+    CHECK_THROWS_WITH(load(m, (dir / "absent.fnn").string()), Contains("absent.fnn: cannot open"));
+  }
+  SECTION("wrong magic") {
+    auto bytes = good;
+    bytes[0] = 'X';
+    write_bytes(dir / "magic.fnn", bytes);
+    CHECK_THROWS_WITH(load(m, (dir / "magic.fnn").string()), Contains("not an fnn tensor file"));
+  }
+  SECTION("truncated") {
+    auto bytes = good;
+    bytes.resize(bytes.size() - 5);
+    write_bytes(dir / "short.fnn", bytes);
+    CHECK_THROWS_WITH(load(m, (dir / "short.fnn").string()), Contains("truncated"));
+    bytes.resize(10);
+    write_bytes(dir / "shorter.fnn", bytes);
+    CHECK_THROWS_WITH(load(m, (dir / "shorter.fnn").string()), Contains("byte 8: truncated"));
+  }
+  SECTION("a flipped bit in the payload") {
+    auto bytes = good;
+    bytes[bytes.size() - 3] ^= 0x10;
+    write_bytes(dir / "flip.fnn", bytes);
+    CHECK_THROWS_WITH(load(m, (dir / "flip.fnn").string()), Contains("checksum mismatch"));
+  }
+  SECTION("a newer format version") {
+    auto bytes = good;
+    bytes[8] = 9;
+    write_bytes(dir / "new.fnn", bytes);
+    CHECK_THROWS_WITH(load(m, (dir / "new.fnn").string()), Contains("format version 9 is newer"));
+  }
+}
+
+TEST_CASE("Saving replaces the file atomically and leaves no temporary behind") {
+  const fs::path dir = temp_dir() / "atomic";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  Rng rng(5);
+  Sequential<double> m;
+  m.add(Linear<double>(2, 2, rng));
+  save(m, (dir / "m.fnn").string());
+  save(m, (dir / "m.fnn").string());
+  CHECK(std::distance(fs::directory_iterator(dir), fs::directory_iterator()) == 1);
+  CHECK_THROWS_WITH(save(m, (dir / "no_such_dir" / "m.fnn").string()), Contains("cannot save"));
+}
+
+TEST_CASE("A float file loads into a double model") {
+  const fs::path file = temp_dir() / "float.fnn";
+  Rng a(6), b(6);
+  Sequential<float> f;
+  f.add(Linear<float>(3, 2, a));
+  save(f, file.string());
+  Sequential<double> d;
+  d.add(Linear<double>(3, 2, b));
+  d.parameters()[0].parameter->value.zero();
+  load(d, file.string());
+  CHECK(d.parameters()[0].parameter->value[4] == static_cast<double>(f.parameters()[0].parameter->value[4]));
+}

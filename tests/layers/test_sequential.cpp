@@ -1,0 +1,90 @@
+#include <catch2/catch.hpp>
+#include <sstream>
+
+#include "support/gradcheck_helpers.hpp"
+#include "support/random_tensor.hpp"
+
+using Catch::Matchers::Contains;
+using namespace fnn;
+
+// Every layer checked stacked behind another: the gradient must also flow correctly into its input.
+TEST_CASE("Stacked layers: gradients of whole models match finite differences") {
+  Rng rng(1);
+  SECTION("CNN: conv, batchnorm, relu, pool, flatten, linear, dropout, log-softmax") {
+    Sequential<double> m;
+    m.add(Conv2d<double>(2, 3, 3, rng, 1, 1));
+    m.add(BatchNorm2d<double>(3));
+    m.add(ReLU<double>());
+    m.add(MaxPool2d<double>(2));
+    m.add(Conv2d<double>(3, 2, 2, rng, 2, 0));
+    m.add(Flatten<double>());
+    m.add(Linear<double>(2 * 2 * 2, 6, rng));
+    m.add(BatchNorm1d<double>(6));
+    m.add(Dropout<double>(0.2, rng)).freeze_mask(true);
+    m.add(Linear<double>(6, 4, rng));
+    m.add(LogSoftmax<double>());
+    const auto result = test::require_gradients_match(m, test::random_normal({3, 2, 8, 8}, rng));
+    CHECK(result.gradients.size() == 1 + 12);  // input, then weight and bias of six layers
+    CHECK(result["input"].nonzero > 0);
+    CHECK(result["9.weight"].nonzero > 0);
+  }
+  SECTION("MLP behind a flatten, batch of one") {
+    Sequential<double> m;
+    m.add(Flatten<double>());
+    m.add(Linear<double>(12, 5, rng));
+    m.add(ReLU<double>());
+    m.add(Linear<double>(5, 3, rng));
+    test::require_gradients_match(m, test::random_normal({1, 3, 2, 2}, rng));
+  }
+  SECTION("nested Sequential") {
+    Sequential<double> inner;
+    inner.add(Linear<double>(4, 4, rng));
+    inner.add(ReLU<double>());
+    Sequential<double> outer;
+    outer.add(std::move(inner));
+    outer.add(Linear<double>(4, 2, rng));
+    const auto result = test::require_gradients_match(outer, test::random_normal({2, 4}, rng));
+    CHECK(result["0.0.weight"].numel == 16);
+  }
+}
+
+TEST_CASE("Sequential names parameters as PyTorch does and counts them") {
+  Rng rng(2);
+  auto model = models::lenet<float>(rng);
+  const auto params = model.parameters();
+  REQUIRE(params.size() == 10);
+  CHECK(params[0].name == "0.weight");
+  CHECK(params[1].name == "0.bias");
+  CHECK(params[2].name == "3.weight");
+  CHECK(params[9].name == "11.bias");
+  // conv 6*25+6, conv 12*6*25+12, fc 192*120+120, 120*60+60, 60*10+10
+  CHECK(model.parameter_count() == 156 + 1812 + 23160 + 7260 + 610);
+  CHECK(model.output_shape({5, 1, 28, 28}) == Shape{5, 10});
+}
+
+TEST_CASE("Sequential summary prints output shapes and parameter counts") {
+  Rng rng(3);
+  auto model = models::vgg_like<float>(rng);
+  std::ostringstream out;
+  model.summary({1, 1, 28, 28}, out);
+  CHECK_THAT(out.str(), Contains("[1, 32, 28, 28]") && Contains("[1, 64, 7, 7]") && Contains("[1, 3136]") &&
+                            Contains("1,606,144") && Contains("Total parameters: 1,676,266"));
+}
+
+TEST_CASE("Sequential train and eval reach every layer") {
+  Rng rng(4);
+  auto model = models::mlp_dropout<double>(rng);
+  model.eval();
+  const auto x = test::random_normal({2, 1, 28, 28}, rng);
+  const Tensor<double> first = model.forward(x);
+  CHECK(max_abs_diff(first, model.forward(x)) == 0.0);  // dropout off
+  model.train();
+  CHECK(max_abs_diff(first, model.forward(x)) > 0.0);
+}
+
+TEST_CASE("Sequential reports the layer that rejects a shape") {
+  Rng rng(5);
+  auto model = models::mlp<float>(rng);
+  CHECK_THROWS_WITH(model.forward(Tensor<float>({2, 1, 28, 27})), Contains("Linear(in_features=784") &&
+                                                                       Contains("[2, 756]"));
+}

@@ -1,0 +1,59 @@
+#include <catch2/catch.hpp>
+
+#include "support/random_tensor.hpp"
+
+using Catch::Matchers::Contains;
+using namespace fnn;
+
+TEST_CASE("NLLLoss is the mean negative log-probability of the targets") {
+  NLLLoss<double> loss;
+  const Tensor<double> logp({2, 3}, {-0.5, -1.0, -2.0, -3.0, -0.1, -4.0});
+  CHECK(loss.forward(logp, {0, 1}) == Approx((0.5 + 0.1) / 2));
+  const auto& g = loss.backward();
+  CHECK(g(0, 0) == -0.5);
+  CHECK(g(1, 1) == -0.5);
+  CHECK(g.array().abs().sum() == 1.0);
+}
+
+TEST_CASE("CrossEntropyLoss equals LogSoftmax followed by NLLLoss, and stays finite for large logits") {
+  Rng rng(1);
+  const auto logits = test::random_normal({4, 5}, rng);
+  const Targets t{0, 4, 2, 2};
+  CrossEntropyLoss<double> ce;
+  LogSoftmax<double> ls;
+  NLLLoss<double> nll;
+  CHECK(ce.forward(logits, t) == Approx(nll.forward(ls.forward(logits), t)).epsilon(1e-14));
+  const Tensor<double> huge({1, 3}, {1e4, -1e4, 0});
+  CHECK(ce.forward(huge, {0}) == Approx(0.0).margin(1e-12));
+  CHECK(ce.forward(huge, {1}) == Approx(2e4));
+  CHECK(std::isfinite(ce.backward().array().sum()));
+}
+
+TEST_CASE("Loss gradients match finite differences") {
+  Rng rng(2);
+  for (auto [n, c] : {std::pair{1, 3}, std::pair{4, 10}, std::pair{7, 2}}) {
+    const auto x = test::random_normal({n, c}, rng);
+    Targets t;
+    for (int i = 0; i < n; ++i) t.push_back(static_cast<std::int32_t>(rng.below(static_cast<std::uint64_t>(c))));
+    CrossEntropyLoss<double> ce;
+    const auto r1 = gradcheck_loss(ce, x, t);
+    INFO(r1.report());
+    CHECK(r1.ok());
+    CHECK(r1["input"].nonzero == n * c);
+    NLLLoss<double> nll;
+    const auto r2 = gradcheck_loss(nll, x, t);
+    INFO(r2.report());
+    CHECK(r2.ok());
+    CHECK(r2["input"].nonzero == n);
+  }
+}
+
+TEST_CASE("Losses reject bad targets with the sample and the value") {
+  CrossEntropyLoss<float> ce;
+  const Tensor<float> x({2, 3});
+  CHECK_THROWS_WITH(ce.forward(x, {0, 3}), Contains("target 3 of sample 1 is outside [0, 3)"));
+  CHECK_THROWS_WITH(ce.forward(x, {0}), Contains("1 targets for an input of shape [2, 3]"));
+  NLLLoss<float> nll;
+  CHECK_THROWS_WITH(nll.backward(), Contains("before forward"));
+  CHECK_THROWS_WITH(nll.forward(x, {-1, 0}), Contains("target -1 of sample 0"));
+}

@@ -1,0 +1,103 @@
+#include <catch2/catch.hpp>
+
+#include "support/random_tensor.hpp"
+
+using namespace fnn;
+
+namespace {
+
+// f(p) = 0.5 * sum a_i (p_i - c_i)^2: a convex bowl with its minimum at c.
+struct Bowl {
+  Tensor<double> a, c;
+  double value(const Tensor<double>& p) const { return 0.5 * (a.array() * (p.array() - c.array()).square()).sum(); }
+  void gradient(Parameter<double>& p) const { p.grad.array() = a.array() * (p.value.array() - c.array()); }
+};
+
+template <class Opt>
+double minimise(Opt& opt, Parameter<double>& p, const Bowl& bowl, int steps) {
+  for (int i = 0; i < steps; ++i) {
+    opt.zero_grad();
+    bowl.gradient(p);
+    opt.step();
+  }
+  return bowl.value(p.value);
+}
+
+}  // namespace
+
+TEST_CASE("SGD and Adam minimise a convex quadratic") {
+  const Bowl bowl{Tensor<double>({4}, {1, 2, 0.5, 3}), Tensor<double>({4}, {1, -2, 3, 0.5})};
+  auto fresh = [] {
+    Parameter<double> p({4});
+    p.value.fill(5.0);
+    return p;
+  };
+  Parameter<double> p1 = fresh(), p2 = fresh(), p3 = fresh(), p4 = fresh();
+  const double start = bowl.value(p1.value);
+  SGD<double> sgd({{"p", &p1}}, {0.1});
+  SGD<double> momentum({{"p", &p2}}, {0.05, 0.9});
+  SGD<double> nesterov({{"p", &p3}}, {0.05, 0.9, 0.0, 0.0, true});
+  Adam<double> adam({{"p", &p4}}, {0.1});
+  CHECK(minimise(sgd, p1, bowl, 300) < 1e-8 * start);
+  CHECK(minimise(momentum, p2, bowl, 300) < 1e-8 * start);
+  CHECK(minimise(nesterov, p3, bowl, 300) < 1e-8 * start);
+  CHECK(minimise(adam, p4, bowl, 500) < 1e-4 * start);
+}
+
+TEST_CASE("One SGD step with momentum, Nesterov and weight decay matches the formula") {
+  Parameter<double> p({2});
+  p.value = Tensor<double>({2}, {1.0, -2.0});
+  SGD<double> opt({{"p", &p}}, {0.1, 0.9, 0.0, 0.01, true});
+  p.grad = Tensor<double>({2}, {0.5, 0.25});
+  opt.step();
+  // g = grad + wd p = (0.51, 0.23); buf = g; nesterov: g + mu buf = 1.9 g; p -= lr * 1.9 g
+  CHECK(p.value[0] == Approx(1.0 - 0.1 * 1.9 * 0.51));
+  CHECK(p.value[1] == Approx(-2.0 - 0.1 * 1.9 * 0.23));
+  const double p0 = p.value[0];
+  p.grad = Tensor<double>({2}, {0.5, 0.25});
+  opt.step();
+  const double g = 0.5 + 0.01 * p0, buf = 0.9 * 0.51 + g;
+  CHECK(p.value[0] == Approx(p0 - 0.1 * (g + 0.9 * buf)));
+}
+
+TEST_CASE("One Adam step and one AdamW step match the formula") {
+  Parameter<double> p({1});
+  p.value[0] = 2.0;
+  AdamOptions options;
+  options.lr = 0.01;
+  options.weight_decay = 0.1;
+  Adam<double> adam({{"p", &p}}, options);
+  p.grad[0] = 0.3;
+  adam.step();
+  // g = 0.3 + 0.1 * 2 = 0.5; m = 0.05, v = 0.00025; mhat = 0.5, vhat = 0.25; step = lr * 0.5 / (0.5 + eps)
+  CHECK(p.value[0] == Approx(2.0 - 0.01 * 0.5 / (0.5 + 1e-8)).epsilon(1e-12));
+
+  Parameter<double> q({1});
+  q.value[0] = 2.0;
+  options.decoupled_weight_decay = true;
+  Adam<double> adamw({{"q", &q}}, options);
+  q.grad[0] = 0.3;
+  adamw.step();
+  // p = 2 * (1 - 0.01 * 0.1) = 1.998, then p -= lr * 0.3 / (0.3 + eps)
+  CHECK(q.value[0] == Approx(1.998 - 0.01 * 0.3 / (0.3 + 1e-8)).epsilon(1e-12));
+}
+
+TEST_CASE("Learning-rate schedules follow their formulas") {
+  Parameter<double> p({1});
+  SGD<double> opt({{"p", &p}}, {0.1});
+  StepLR<double> step(opt, 2, 0.5);
+  step.step();
+  CHECK(opt.lr() == Approx(0.1));
+  step.step();
+  CHECK(opt.lr() == Approx(0.05));
+  step.step();
+  step.step();
+  CHECK(opt.lr() == Approx(0.025));
+
+  SGD<double> opt2({{"p", &p}}, {0.2});
+  CosineAnnealingLR<double> cosine(opt2, 10, 0.0);
+  for (int i = 0; i < 5; ++i) cosine.step();
+  CHECK(opt2.lr() == Approx(0.1));
+  for (int i = 0; i < 5; ++i) cosine.step();
+  CHECK(opt2.lr() == Approx(0.0).margin(1e-15));
+}
