@@ -1,0 +1,255 @@
+#!/usr/bin/env python3
+"""Reference data for fnn's PyTorch parity test (tests/parity/test_parity.cpp).
+
+For every seed architecture of include/fnn/models/fashion_mnist.hpp, plus a small "batchnorm" model,
+this builds the same network as torch.nn.Sequential (same layer order, so the state_dict names
+"0.weight", "3.bias", ... are fnn's parameter names), runs one forward and backward pass on a fixed
+batch and writes <outdir>/<model>.fnnt, an fnn tensor file (include/fnn/io/tensor_file.hpp) holding
+
+    <state_dict name>        every parameter and BatchNorm running buffer BEFORE the forward
+                             (num_batches_tracked is skipped: fnn has no such buffer)
+    input                    [8, 1, 28, 28] normalised pixel values
+    target                   [8] class indices, as float32
+    output                   [8, 10] the model's output (logits, or log-probabilities)
+    loss                     [1] CrossEntropyLoss on logits, NLLLoss after LogSoftmax (mean)
+    grad.<parameter name>    d loss / d parameter
+    running.<buffer name>    BatchNorm running statistics AFTER the forward (train-mode update)
+
+The models are in train() mode, except Dropout, which is put in eval() because its random masks
+cannot match across implementations; BatchNorm therefore normalises with the batch's statistics.
+
+The initial parameters and the input are drawn in float32 (torch.manual_seed fixed). The reference
+pass then runs in float64 on exactly those values (float32 -> float64 is exact), and its results are
+rounded to float32 for the file: the file holds the exact answer to float32 precision, so the fnn
+float run is measured against the truth rather than against PyTorch's own float32 rounding. The
+script also runs PyTorch in float32 and prints how far that is from the float64 reference, for
+scale.
+
+Usage: /usr/bin/python3 make_parity_data.py OUTDIR [MODEL ...]
+Needs PyTorch (Debian: python3-torch) and numpy.
+"""
+import argparse
+import copy
+import os
+import struct
+import sys
+import zlib
+
+import numpy as np
+import torch
+from torch import nn
+
+SEED = 20240601
+BATCH = 8
+# Fashion-MNIST's pixel mean and standard deviation (of values scaled to [0, 1]).
+PIXEL_MEAN, PIXEL_STD = 0.2860, 0.3530
+
+
+# ---------------------------------------------------------------------------------------------------
+# The architectures: the same layer order as the builders in include/fnn/models/fashion_mnist.hpp.
+
+def lenet():
+    return nn.Sequential(
+        nn.Conv2d(1, 6, 5), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(6, 12, 5), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Linear(192, 120), nn.ReLU(),
+        nn.Linear(120, 60), nn.ReLU(),
+        nn.Linear(60, 10))
+
+
+def mlp_dropout(p=0.25):
+    return nn.Sequential(
+        nn.Flatten(),
+        nn.Linear(784, 128), nn.ReLU(), nn.Dropout(p),
+        nn.Linear(128, 64), nn.ReLU(), nn.Dropout(p),
+        nn.Linear(64, 10), nn.LogSoftmax(dim=1))
+
+
+def deep_mlp_dropout(p=0.25):
+    layers = [nn.Flatten()]
+    widths = [784, 512, 256, 128, 64]
+    for a, b in zip(widths, widths[1:]):
+        layers += [nn.Linear(a, b), nn.ReLU(), nn.Dropout(p)]
+    layers += [nn.Linear(64, 10), nn.LogSoftmax(dim=1)]
+    return nn.Sequential(*layers)
+
+
+def cnn_20_50():
+    return nn.Sequential(
+        nn.Conv2d(1, 20, 5), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(20, 50, 5), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Linear(800, 500), nn.ReLU(),
+        nn.Linear(500, 10))
+
+
+def mlp():
+    return nn.Sequential(
+        nn.Flatten(),
+        nn.Linear(784, 128), nn.ReLU(),
+        nn.Linear(128, 64), nn.ReLU(),
+        nn.Linear(64, 10))
+
+
+def vgg_like():
+    layers = []
+    in_channels = 1
+    for width in (32, 64):
+        layers += [nn.Conv2d(in_channels, width, 3, padding=1), nn.ReLU(),
+                   nn.Conv2d(width, width, 3, padding=1), nn.ReLU(),
+                   nn.MaxPool2d(2), nn.Dropout(0.25)]
+        in_channels = width
+    layers += [nn.Flatten(), nn.Linear(64 * 7 * 7, 512), nn.ReLU(), nn.Dropout(0.5), nn.Linear(512, 10)]
+    return nn.Sequential(*layers)
+
+
+def batchnorm():
+    # Not a seed: exercises BatchNorm2d and BatchNorm1d in training mode (built in test_parity.cpp).
+    return nn.Sequential(
+        nn.Conv2d(1, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Linear(4 * 14 * 14, 16), nn.BatchNorm1d(16), nn.ReLU(),
+        nn.Linear(16, 10))
+
+
+MODELS = {
+    "lenet": lenet,
+    "mlp_dropout": mlp_dropout,
+    "deep_mlp_dropout": deep_mlp_dropout,
+    "cnn_20_50": cnn_20_50,
+    "mlp": mlp,
+    "vgg_like": vgg_like,
+    "batchnorm": batchnorm,
+}
+
+
+# ---------------------------------------------------------------------------------------------------
+# The fnn tensor file (include/fnn/io/tensor_file.hpp):
+#   "FNNTENSR", u32 version 1, u32 count, u64 payload size, u32 CRC-32 (zlib) of the payload, payload;
+#   per tensor: u16 name length, name, u8 dtype (1 = float32), u8 rank (1-4), rank x u64 extents,
+#   the elements row-major. Everything little-endian.
+
+def write_tensor_file(path, tensors):
+    payload = bytearray()
+    for name, value in tensors:
+        array = np.ascontiguousarray(value, dtype="<f4")
+        if not 1 <= array.ndim <= 4:
+            raise ValueError(f"{name}: rank {array.ndim} is outside 1-4")
+        encoded = name.encode("utf-8")
+        payload += struct.pack("<H", len(encoded)) + encoded
+        payload += struct.pack("<BB", 1, array.ndim)
+        payload += struct.pack(f"<{array.ndim}Q", *array.shape)
+        payload += array.tobytes(order="C")
+    header = b"FNNTENSR" + struct.pack("<IIQI", 1, len(tensors), len(payload), zlib.crc32(payload) & 0xFFFFFFFF)
+    temporary = path + ".tmp"
+    with open(temporary, "wb") as f:
+        f.write(header)
+        f.write(payload)
+    os.replace(temporary, path)  # atomic: a test never sees half a file
+
+
+# ---------------------------------------------------------------------------------------------------
+
+def fixed_batch():
+    """Eight 28x28 'images': smooth blobs on a dark background plus pixel noise, scaled to [0, 1] and
+    normalised like Fashion-MNIST. Every pixel is distinct (no exact ties for max-pooling)."""
+    g = torch.Generator().manual_seed(SEED)
+    ys, xs = torch.meshgrid(torch.arange(28.0), torch.arange(28.0), indexing="ij")
+    images = torch.zeros(BATCH, 1, 28, 28)
+    for n in range(BATCH):
+        centre = 8 + 12 * torch.rand(2, generator=g)
+        radius = 4 + 6 * torch.rand(2, generator=g)
+        blob = torch.exp(-(((ys - centre[0]) / radius[0]) ** 2 + ((xs - centre[1]) / radius[1]) ** 2))
+        images[n, 0] = (0.9 * blob + 0.1 * torch.rand(28, 28, generator=g)).clamp(0, 1)
+    images = (images - PIXEL_MEAN) / PIXEL_STD
+    targets = torch.randint(0, 10, (BATCH,), generator=g)
+    return images.float(), targets
+
+
+def randomise_batchnorm(model, g):
+    """BatchNorm starts as the identity (gamma 1, beta 0, running stats 0 and 1); give it values that
+    would expose a swapped gamma/beta or a wrong running-statistics update."""
+    with torch.no_grad():
+        for m in model.modules():
+            if isinstance(m, nn.modules.batchnorm._BatchNorm):
+                m.weight.copy_(0.5 + torch.rand(m.weight.shape, generator=g))
+                m.bias.copy_(0.5 * torch.randn(m.bias.shape, generator=g))
+                m.running_mean.copy_(0.3 * torch.randn(m.running_mean.shape, generator=g))
+                m.running_var.copy_(0.5 + torch.rand(m.running_var.shape, generator=g))
+
+
+def set_modes(model):
+    model.train()
+    for m in model.modules():
+        if isinstance(m, nn.Dropout):
+            m.eval()
+
+
+def forward_backward(model, x, targets):
+    set_modes(model)
+    model.zero_grad(set_to_none=True)
+    out = model(x)
+    criterion = nn.NLLLoss() if isinstance(model[-1], nn.LogSoftmax) else nn.CrossEntropyLoss()
+    loss = criterion(out, targets)
+    loss.backward()
+    grads = {name: p.grad.detach().clone() for name, p in model.named_parameters()}
+    return out.detach(), loss.detach().reshape(1), grads
+
+
+def relative_error(a, b):
+    a, b = a.double(), b.double()
+    return float((a - b).norm() / max(float(b.norm()), 1e-30))
+
+
+def make(name, outdir, x, targets):
+    torch.manual_seed(SEED + list(MODELS).index(name))  # a different initialisation per model
+    model = MODELS[name]()
+    randomise_batchnorm(model, torch.Generator().manual_seed(SEED + 1))
+    state = [(k, v.detach().clone()) for k, v in model.state_dict().items() if not k.endswith("num_batches_tracked")]
+    buffer_names = [k for k, _ in model.named_buffers() if not k.endswith("num_batches_tracked")]
+
+    # The reference: float64 on exactly the float32 parameters and input.
+    reference = copy.deepcopy(model).double()
+    out, loss, grads = forward_backward(reference, x.double(), targets)
+    running = {k: v.detach().clone() for k, v in reference.named_buffers() if k in buffer_names}
+
+    # PyTorch in float32, for scale only. Gradients that are zero in exact arithmetic (a bias right
+    # before a BatchNorm, whose mean subtraction cancels it) have no meaningful relative error.
+    out32, loss32, grads32 = forward_backward(model, x, targets)
+    largest = max(float(g.norm()) for g in grads.values())
+    vanishing = [k for k, g in grads.items() if float(g.norm()) <= 1e-9 * largest]
+    worst32 = max([relative_error(out32, out), relative_error(loss32, loss)] +
+                  [relative_error(grads32[k], grads[k]) for k in grads if k not in vanishing])
+
+    tensors = [(k, v.numpy()) for k, v in state]
+    tensors += [("input", x.numpy()), ("target", targets.float().numpy()),
+                ("output", out.float().numpy()), ("loss", loss.float().numpy())]
+    tensors += [("grad." + k, g.float().numpy()) for k, g in grads.items()]
+    tensors += [("running." + k, running[k].float().numpy()) for k in buffer_names]
+    path = os.path.join(outdir, name + ".fnnt")
+    write_tensor_file(path, tensors)
+    print(f"{path}: {len(tensors)} tensors, loss {float(loss):.6f}; "
+          f"PyTorch float32 vs float64: worst norm-wise relative error {worst32:.2e}" +
+          (f"; gradients zero in exact arithmetic: {', '.join(vanishing)}" if vanishing else ""))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("outdir")
+    parser.add_argument("models", nargs="*", metavar="MODEL", help="any of " + ", ".join(MODELS) + " (default: all)")
+    args = parser.parse_args()
+    unknown = [m for m in args.models if m not in MODELS]
+    if unknown:
+        parser.error("unknown model(s): " + ", ".join(unknown))
+    torch.set_num_threads(1)
+    torch.use_deterministic_algorithms(True)
+    os.makedirs(args.outdir, exist_ok=True)
+    x, targets = fixed_batch()
+    for name in args.models or MODELS:
+        make(name, args.outdir, x, targets)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,297 @@
+// PyTorch parity: every seed architecture of fnn/models/fashion_mnist.hpp, and a small model with
+// BatchNorm2d and BatchNorm1d, gives the same output, loss, parameter gradients and BatchNorm running
+// statistics as the same network in PyTorch.
+//
+// make_parity_data.py (run by ctest as a fixture) writes one tensor file per model: the PyTorch state
+// before the step, the input batch and targets, and PyTorch's output, loss, gradients ("grad.<name>")
+// and updated running statistics ("running.<name>"). PyTorch computed them in float64 from float32
+// parameters and input, so they are the exact answer rounded to float32. Here fnn builds the model,
+// copies the state in by name, sets Dropout to eval (PyTorch's Dropout masks cannot be reproduced),
+// leaves BatchNorm in training mode and runs one forward, loss and backward:
+//   - in float, every tensor must agree to 1e-4: ||a - b|| / ||b|| <= 1e-4 and, element-wise,
+//     |a - b| <= 1e-4 max|b| + 1e-6;
+//   - in double, to 1e-6 (the reference's own float32 rounding is 6e-8), which shows that the float
+//     differences are rounding, not a different computation.
+// Gradients must also be non-zero, except those that are zero in exact arithmetic: a bias right
+// before a BatchNorm (the mean subtraction cancels it). Those must be negligible next to the gradient
+// of the same layer's weight, in PyTorch's data and in fnn.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <fnn/fnn.hpp>
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#ifndef FNN_PARITY_DATA_DIR
+#define FNN_PARITY_DATA_DIR "parity_data"
+#endif
+
+namespace {
+
+using fnn::Index;
+
+// The directory make_parity_data.py wrote to: $FNN_PARITY_DATA_DIR, else the build's fixture directory.
+std::string data_file(const std::string& model) {
+  const char* dir = std::getenv("FNN_PARITY_DATA_DIR");
+  return std::string(dir != nullptr && *dir != '\0' ? dir : FNN_PARITY_DATA_DIR) + "/" + model + ".fnnt";
+}
+
+// Not a seed: the "batchnorm" model of make_parity_data.py, BatchNorm2d and BatchNorm1d in training mode.
+template <class Scalar>
+fnn::Sequential<Scalar> batchnorm_model(fnn::Rng& rng) {
+  fnn::Sequential<Scalar> m;
+  m.add(fnn::Conv2d<Scalar>(1, 4, 3, rng, 1, 1));
+  m.add(fnn::BatchNorm2d<Scalar>(4));
+  m.add(fnn::ReLU<Scalar>());
+  m.add(fnn::MaxPool2d<Scalar>(2));
+  m.add(fnn::Flatten<Scalar>());
+  m.add(fnn::Linear<Scalar>(4 * 14 * 14, 16, rng));
+  m.add(fnn::BatchNorm1d<Scalar>(16));
+  m.add(fnn::ReLU<Scalar>());
+  m.add(fnn::Linear<Scalar>(16, 10, rng));
+  return m;
+}
+
+template <class Scalar>
+fnn::Sequential<Scalar> build(const std::string& name, fnn::Rng& rng) {
+  if (name == "lenet") return fnn::models::lenet<Scalar>(rng);
+  if (name == "mlp_dropout") return fnn::models::mlp_dropout<Scalar>(rng);
+  if (name == "deep_mlp_dropout") return fnn::models::deep_mlp_dropout<Scalar>(rng);
+  if (name == "cnn_20_50") return fnn::models::cnn_20_50<Scalar>(rng);
+  if (name == "mlp") return fnn::models::mlp<Scalar>(rng);
+  if (name == "vgg_like") return fnn::models::vgg_like<Scalar>(rng);
+  if (name == "batchnorm") return batchnorm_model<Scalar>(rng);
+  throw fnn::ValueError("test_parity: unknown model " + name);
+}
+
+struct Tolerance {
+  double relative;  // norm-wise, and element-wise as a fraction of max|reference|
+  double absolute;  // element-wise floor
+};
+
+// How far fnn's tensor `a` is from PyTorch's `b`.
+struct Agreement {
+  double norm_relative = 0;  // ||a - b|| / ||b||
+  double max_error = 0;      // max |a - b|
+  double max_reference = 0;  // max |b|
+  Index worst = 0;           // the element with the largest |a - b|
+  double a_norm = 0, b_norm = 0;
+
+  // max |a - b| / max |b|: the element-wise error as a fraction of the tensor's scale.
+  double elementwise_relative() const { return max_reference > 0 ? max_error / max_reference : max_error; }
+  bool norm_ok(const Tolerance& tol) const { return norm_relative <= tol.relative; }
+  bool elementwise_ok(const Tolerance& tol) const {
+    return max_error <= tol.relative * max_reference + tol.absolute;
+  }
+};
+
+template <class Scalar>
+Agreement compare(const fnn::Tensor<Scalar>& a, const fnn::Tensor<float>& b) {
+  Agreement r;
+  double diff2 = 0, a2 = 0, b2 = 0;
+  for (Index i = 0; i < b.numel(); ++i) {
+    const double x = static_cast<double>(a[i]), y = static_cast<double>(b[i]), d = std::abs(x - y);
+    diff2 += d * d;
+    a2 += x * x;
+    b2 += y * y;
+    r.max_reference = std::max(r.max_reference, std::abs(y));
+    if (d > r.max_error) {
+      r.max_error = d;
+      r.worst = i;
+    }
+  }
+  r.a_norm = std::sqrt(a2);
+  r.b_norm = std::sqrt(b2);
+  r.norm_relative = r.b_norm > 0 ? std::sqrt(diff2) / r.b_norm : std::sqrt(diff2);
+  return r;
+}
+
+double norm(const fnn::Tensor<float>& t) {
+  double s = 0;
+  for (float v : t) s += static_cast<double>(v) * static_cast<double>(v);
+  return std::sqrt(s);
+}
+
+template <class Scalar>
+fnn::Tensor<Scalar> convert(const fnn::Tensor<float>& t) {
+  fnn::Tensor<Scalar> out(t.shape());
+  for (Index i = 0; i < t.numel(); ++i) out[i] = static_cast<Scalar>(t[i]);
+  return out;
+}
+
+const char* precision_name(float) { return "float"; }
+const char* precision_name(double) { return "double"; }
+
+// One model, one precision: load PyTorch's state, take one step, compare everything PyTorch wrote.
+// `vanishing` names the gradients that are zero in exact arithmetic.
+template <class Scalar>
+void check_parity(const std::string& model_name, const Tolerance& tol, const std::set<std::string>& vanishing = {}) {
+  const std::string path = data_file(model_name);
+  INFO("reference data " << path << " (written by tests/parity/make_parity_data.py)");
+  std::map<std::string, fnn::Tensor<float>> ref;
+  try {
+    for (auto& t : fnn::read_tensor_file<float>(path)) {
+      const std::string name = t.name;
+      REQUIRE(ref.emplace(name, std::move(t.tensor)).second);
+    }
+  } catch (const std::exception& e) {
+    FAIL("cannot read the PyTorch reference data: " << e.what());
+  }
+  auto reference = [&](const std::string& name) -> const fnn::Tensor<float>& {
+    INFO("tensor " << name);
+    const auto it = ref.find(name);
+    REQUIRE(it != ref.end());
+    return it->second;
+  };
+
+  fnn::Rng rng(7);  // fnn's own initialisation; every value is overwritten from the file
+  auto model = build<Scalar>(model_name, rng);
+  for (std::size_t i = 0; i < model.size(); ++i) {
+    if (auto* dropout = dynamic_cast<fnn::Dropout<Scalar>*>(&model[i])) dropout->eval();
+  }
+  const bool log_softmax_output = dynamic_cast<fnn::LogSoftmax<Scalar>*>(&model[model.size() - 1]) != nullptr;
+
+  // The file's state (everything but the step's data and results) must be exactly the model's state.
+  std::set<std::string> file_state, file_grads, file_running, model_state, model_params, model_buffers;
+  for (const auto& [name, t] : ref) {
+    if (name.rfind("grad.", 0) == 0) {
+      file_grads.insert(name.substr(5));
+    } else if (name.rfind("running.", 0) == 0) {
+      file_running.insert(name.substr(8));
+    } else if (name != "input" && name != "target" && name != "output" && name != "loss") {
+      file_state.insert(name);
+    }
+  }
+  for (auto& p : model.parameters()) {
+    model_params.insert(p.name);
+    model_state.insert(p.name);
+  }
+  for (auto& b : model.buffers()) {
+    model_buffers.insert(b.name);
+    model_state.insert(b.name);
+  }
+  REQUIRE(file_state == model_state);
+  REQUIRE(file_grads == model_params);
+  REQUIRE(file_running == model_buffers);
+
+  for (auto& [name, tensor] : fnn::state_tensors(model)) {
+    const auto& value = reference(name);
+    INFO("state tensor " << name);
+    REQUIRE(value.shape() == tensor->shape());
+    *tensor = convert<Scalar>(value);
+  }
+  const auto input = convert<Scalar>(reference("input"));
+  const auto& target_values = reference("target");
+  fnn::Targets targets;
+  for (float t : target_values) {
+    REQUIRE(t == std::round(t));
+    targets.push_back(static_cast<std::int32_t>(t));
+  }
+
+  // One step, as PyTorch took it.
+  model.zero_grad();
+  const fnn::Tensor<Scalar>& output = model.forward(input);
+  fnn::Tensor<Scalar> loss({1});
+  fnn::CrossEntropyLoss<Scalar> cross_entropy;
+  fnn::NLLLoss<Scalar> nll;
+  if (log_softmax_output) {
+    loss[0] = nll.forward(output, targets);
+    model.backward(nll.backward());
+  } else {
+    loss[0] = cross_entropy.forward(output, targets);
+    model.backward(cross_entropy.backward());
+  }
+
+  // Every result of the step, under the name PyTorch's value has in the file.
+  std::vector<std::pair<std::string, const fnn::Tensor<Scalar>*>> results = {{"output", &output}, {"loss", &loss}};
+  std::map<std::string, const fnn::Tensor<Scalar>*> grads;
+  for (auto& p : model.parameters()) {
+    results.emplace_back("grad." + p.name, &p.parameter->grad);
+    grads.emplace(p.name, &p.parameter->grad);
+  }
+  for (auto& b : model.buffers()) results.emplace_back("running." + b.name, b.tensor);
+
+  std::printf("%s (%s), loss %.7f (PyTorch %.7f)\n", model_name.c_str(), precision_name(Scalar()),
+              static_cast<double>(loss[0]), static_cast<double>(reference("loss")[0]));
+  std::printf("  %-26s %14s %14s %12s\n", "tensor", "||a-b||/||b||", "max|a-b|/max|b|", "max|b|");
+  double worst_norm = 0, worst_elementwise = 0;
+  std::string worst_norm_name, worst_elementwise_name;
+  for (const auto& [name, mine] : results) {
+    const auto& theirs = reference(name);
+    INFO(model_name << " (" << precision_name(Scalar()) << "): " << name);
+    REQUIRE(mine->shape() == theirs.shape());
+    const Agreement r = compare(*mine, theirs);
+    const bool is_grad = name.rfind("grad.", 0) == 0;
+    const std::string param = is_grad ? name.substr(5) : "";
+
+    if (is_grad && vanishing.count(param) != 0) {
+      // Zero in exact arithmetic: measure both against the gradient of the same layer's weight.
+      const std::string weight = param.substr(0, param.rfind('.')) + ".weight";
+      const double scale = norm(reference("grad." + weight));
+      const double theirs_rel = r.b_norm / scale, mine_rel = r.a_norm / scale;
+      std::printf("  %-26s zero in exact arithmetic: ||b||/||grad %s|| = %.1e, ||a||/... = %.1e\n", name.c_str(),
+                  weight.c_str(), theirs_rel, mine_rel);
+      CAPTURE(weight, scale, theirs_rel, mine_rel);
+      CHECK(scale > 0);
+      CHECK(theirs_rel <= 1e-6);
+      CHECK(mine_rel <= tol.relative);
+      continue;
+    }
+
+    std::printf("  %-26s %14.2e %14.2e %12.3e\n", name.c_str(), r.norm_relative, r.elementwise_relative(),
+                r.max_reference);
+    if (r.norm_relative > worst_norm) {
+      worst_norm = r.norm_relative;
+      worst_norm_name = name;
+    }
+    if (r.elementwise_relative() > worst_elementwise) {
+      worst_elementwise = r.elementwise_relative();
+      worst_elementwise_name = name;
+    }
+    const double norm_relative = r.norm_relative, max_error = r.max_error, max_reference = r.max_reference;
+    const double fnn_value = static_cast<double>((*mine)[r.worst]), pytorch_value = static_cast<double>(theirs[r.worst]);
+    const Index worst_element = r.worst;
+    CAPTURE(norm_relative, max_error, max_reference, worst_element, fnn_value, pytorch_value, tol.relative,
+            tol.absolute);
+    CHECK(r.norm_ok(tol));
+    CHECK(r.elementwise_ok(tol));
+    if (is_grad) {
+      // A gradient that is zero everywhere would make the comparison vacuous.
+      CHECK(r.b_norm > 0);
+      CHECK(r.a_norm > 0);
+    }
+  }
+  std::printf("  worst: norm-wise %.2e (%s), element-wise %.2e (%s)\n\n", worst_norm, worst_norm_name.c_str(),
+              worst_elementwise, worst_elementwise_name.c_str());
+
+  // Exactly the parameters named in `vanishing` are exempt from the non-zero check.
+  for (const auto& name : vanishing) CHECK(grads.count(name) == 1);
+}
+
+constexpr Tolerance float_tolerance{1e-4, 1e-6};
+constexpr Tolerance double_tolerance{1e-6, 1e-9};
+
+void check_both(const std::string& model, const std::set<std::string>& vanishing = {}) {
+  SECTION("float") { check_parity<float>(model, float_tolerance, vanishing); }
+  SECTION("double") { check_parity<double>(model, double_tolerance, vanishing); }
+}
+
+}  // namespace
+
+TEST_CASE("lenet matches PyTorch", "[parity]") { check_both("lenet"); }
+TEST_CASE("mlp_dropout matches PyTorch (Dropout in eval)", "[parity]") { check_both("mlp_dropout"); }
+TEST_CASE("deep_mlp_dropout matches PyTorch (Dropout in eval)", "[parity]") { check_both("deep_mlp_dropout"); }
+TEST_CASE("cnn_20_50 matches PyTorch", "[parity]") { check_both("cnn_20_50"); }
+TEST_CASE("mlp matches PyTorch", "[parity]") { check_both("mlp"); }
+TEST_CASE("vgg_like matches PyTorch (Dropout in eval)", "[parity]") { check_both("vgg_like"); }
+// The conv bias (0.bias) and the Linear bias (5.bias) feed straight into a BatchNorm in training mode,
+// whose mean subtraction cancels them: their gradients are zero in exact arithmetic.
+TEST_CASE("BatchNorm2d and BatchNorm1d in training mode match PyTorch", "[parity]") {
+  check_both("batchnorm", {"0.bias", "5.bias"});
+}
