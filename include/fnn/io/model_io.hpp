@@ -33,25 +33,26 @@ template <class Scalar>
 void load(Layer<Scalar>& model, const std::string& path) {
   auto file = read_tensor_file<Scalar>(path);
   auto state = state_tensors(model);
-  for (const auto& [name, t] : state) {
-    auto it = std::find_if(file.begin(), file.end(), [&](const auto& f) { return f.name == name; });
-    if (it == file.end()) throw IoError(path + ": the model's tensor '" + name + "' is not in the file");
-    if (it->tensor.shape() != t->shape()) {
-      throw IoError(path + ": tensor '" + name + "' has shape " + it->tensor.shape().str() + " in the file but " +
-                    t->shape().str() + " in the model");
+  auto in_file = [&file](const std::string& name) {
+    return std::find_if(file.begin(), file.end(), [&name](const NamedTensor<Scalar>& f) { return f.name == name; });
+  };
+  for (const auto& entry : state) {
+    const auto it = in_file(entry.first);
+    if (it == file.end()) throw IoError(path + ": the model's tensor '" + entry.first + "' is not in the file");
+    if (it->tensor.shape() != entry.second->shape()) {
+      throw IoError(path + ": tensor '" + entry.first + "' has shape " + it->tensor.shape().str() +
+                    " in the file but " + entry.second->shape().str() + " in the model");
     }
   }
   if (file.size() != state.size()) {
     for (const auto& f : file) {
-      auto known = std::find_if(state.begin(), state.end(), [&](const auto& s) { return s.first == f.name; });
-      if (known == state.end()) throw IoError(path + ": tensor '" + f.name + "' in the file is not in the model");
+      const bool known =
+          std::any_of(state.begin(), state.end(), [&f](const auto& entry) { return entry.first == f.name; });
+      if (!known) throw IoError(path + ": tensor '" + f.name + "' in the file is not in the model");
     }
     throw IoError(path + ": the file repeats a tensor name");
   }
-  for (auto& [name, t] : state) {
-    auto it = std::find_if(file.begin(), file.end(), [&](const auto& f) { return f.name == name; });
-    *t = std::move(it->tensor);
-  }
+  for (auto& entry : state) *entry.second = std::move(in_file(entry.first)->tensor);
 }
 
 }  // namespace fnn

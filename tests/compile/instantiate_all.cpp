@@ -1,0 +1,34 @@
+// Instantiates every class template of fnn for float and double, so that each compiler and standard
+// the test suite builds this file with (g++ and clang++, C++17 and C++20, -Werror) sees all of it.
+#include <fnn/fnn.hpp>
+
+namespace fnn {
+#define FNN_INSTANTIATE(Scalar)          \
+  template class Tensor<Scalar>;         \
+  template class Linear<Scalar>;         \
+  template class Conv2d<Scalar>;         \
+  template class MaxPool2d<Scalar>;      \
+  template class ReLU<Scalar>;           \
+  template class Dropout<Scalar>;        \
+  template class Flatten<Scalar>;        \
+  template class LogSoftmax<Scalar>;     \
+  template class BatchNorm1d<Scalar>;    \
+  template class BatchNorm2d<Scalar>;    \
+  template class Sequential<Scalar>;     \
+  template class NLLLoss<Scalar>;        \
+  template class CrossEntropyLoss<Scalar>; \
+  template class SGD<Scalar>;            \
+  template class Adam<Scalar>;           \
+  template class StepLR<Scalar>;         \
+  template class CosineAnnealingLR<Scalar>;
+FNN_INSTANTIATE(float)
+FNN_INSTANTIATE(double)
+#undef FNN_INSTANTIATE
+}  // namespace fnn
+
+int main() {
+  fnn::Rng rng(1);
+  auto model = fnn::models::lenet<float>(rng);
+  fnn::Tensor<float> x({2, 1, 28, 28});
+  return model.forward(x).shape() == fnn::Shape{2, 10} ? 0 : 1;
+}
