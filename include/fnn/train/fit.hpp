@@ -1,0 +1,135 @@
+#pragma once
+// The training loop every example shares: epochs of (forward, loss, backward, step) over a DataLoader,
+// with evaluation on validation and test loaders after each epoch.
+//
+//   fnn::train::FitOptions options;
+//   options.epochs = 5;
+//   options.test = &test_loader;
+//   options.on_epoch = [](const fnn::train::EpochRecord& r) { ... print r ... };
+//   fnn::train::History h = fnn::train::fit(model, loss, optimizer, train_loader, options);
+//
+// `Loss` is any class with `Scalar forward(const Tensor&, const Targets&)` and `const Tensor& backward()`:
+// CrossEntropyLoss for models that output logits, NLLLoss for models ending in LogSoftmax.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <functional>
+#include <string>
+
+#include "fnn/data/dataloader.hpp"
+#include "fnn/layers/layer.hpp"
+#include "fnn/metrics/accuracy.hpp"
+#include "fnn/metrics/confusion_matrix.hpp"
+#include "fnn/optim/optimizer.hpp"
+#include "fnn/train/history.hpp"
+
+namespace fnn::train {
+
+// Accumulates the loss (weighted by batch size, as the seeds' "epoch loss / dataset size") and the
+// number of correct predictions over one pass.
+class PassMeter {
+ public:
+  template <class Scalar>
+  void add(double batch_mean_loss, const Tensor<Scalar>& scores, const Targets& labels) {
+    if (!std::isfinite(batch_mean_loss)) {
+      throw ValueError("training diverged: the loss is " + std::to_string(batch_mean_loss) + " after " +
+                       std::to_string(count_) + " samples");
+    }
+    metrics::predicted_classes(scores, predicted_);
+    loss_sum_ += batch_mean_loss * static_cast<double>(labels.size());
+    correct_ += metrics::count_correct(predicted_, labels);
+    count_ += static_cast<long long>(labels.size());
+  }
+  const Targets& last_predictions() const { return predicted_; }
+  PassResult result() const {
+    PassResult r;
+    r.count = count_;
+    r.correct = correct_;
+    if (count_ > 0) {
+      r.loss = loss_sum_ / static_cast<double>(count_);
+      r.accuracy = static_cast<double>(correct_) / static_cast<double>(count_);
+    }
+    return r;
+  }
+
+ private:
+  double loss_sum_ = 0;
+  long long correct_ = 0, count_ = 0;
+  Targets predicted_;
+};
+
+// One evaluation pass in eval mode (the model's mode is restored afterwards). When `confusion` is given,
+// every prediction is added to it.
+template <class Scalar, class Loss>
+PassResult evaluate(Layer<Scalar>& model, Loss& loss, data::DataLoader<Scalar>& loader,
+                    metrics::ConfusionMatrix* confusion = nullptr) {
+  const bool was_training = model.training();
+  model.eval();
+  PassMeter meter;
+  data::Batch<Scalar> batch;
+  loader.start_epoch();
+  while (loader.next(batch)) {
+    const Tensor<Scalar>& scores = model.forward(batch.images);
+    meter.add(static_cast<double>(loss.forward(scores, batch.labels)), scores, batch.labels);
+    if (confusion) confusion->add(meter.last_predictions(), batch.labels);
+  }
+  model.set_training(was_training);
+  return meter.result();
+}
+
+// Called after every training batch: batch number (1-based), batches in the epoch, the pass so far.
+using BatchCallback = std::function<void(Index, Index, const PassResult&)>;
+
+// One training pass over `loader`.
+template <class Scalar, class Loss>
+PassResult train_epoch(Layer<Scalar>& model, Loss& loss, Optimizer<Scalar>& optimizer,
+                       data::DataLoader<Scalar>& loader, const BatchCallback& on_batch = {}) {
+  model.train();
+  PassMeter meter;
+  data::Batch<Scalar> batch;
+  loader.start_epoch();
+  const Index batches = loader.batches_per_epoch();
+  for (Index b = 1; loader.next(batch); ++b) {
+    optimizer.zero_grad();
+    const Tensor<Scalar>& scores = model.forward(batch.images);
+    meter.add(static_cast<double>(loss.forward(scores, batch.labels)), scores, batch.labels);
+    model.backward(loss.backward());
+    optimizer.step();
+    if (on_batch) on_batch(b, batches, meter.result());
+  }
+  return meter.result();
+}
+
+template <class Scalar>
+struct FitOptions {
+  int epochs = 1;
+  data::DataLoader<Scalar>* validation = nullptr;
+  data::DataLoader<Scalar>* test = nullptr;
+  std::function<void(int epoch)> after_epoch;             // e.g. a learning-rate schedule's step()
+  std::function<void(const EpochRecord&)> on_epoch;       // reporting
+  BatchCallback on_batch;                                 // progress within an epoch
+};
+
+template <class Scalar, class Loss>
+History fit(Layer<Scalar>& model, Loss& loss, Optimizer<Scalar>& optimizer, data::DataLoader<Scalar>& train,
+            const FitOptions<Scalar>& options) {
+  using clock = std::chrono::steady_clock;
+  History history;
+  for (int epoch = 1; epoch <= options.epochs; ++epoch) {
+    EpochRecord r;
+    r.epoch = epoch;
+    r.lr = optimizer.lr();
+    const auto start = clock::now();
+    r.train = train_epoch(model, loss, optimizer, train, options.on_batch);
+    r.seconds = std::chrono::duration<double>(clock::now() - start).count();
+    r.images_per_second = static_cast<double>(r.train.count) / std::max(r.seconds, 1e-9);
+    if (options.validation) r.validation = evaluate(model, loss, *options.validation);
+    if (options.test) r.test = evaluate(model, loss, *options.test);
+    history.add(r);
+    if (options.after_epoch) options.after_epoch(epoch);
+    if (options.on_epoch) options.on_epoch(r);
+  }
+  return history;
+}
+
+}  // namespace fnn::train
