@@ -29,6 +29,21 @@
 
 #include "fnn/models/fashion_mnist.hpp"
 
+#include "fnn/data/augment.hpp"
+#include "fnn/data/csv.hpp"
+#include "fnn/data/dataloader.hpp"
+#include "fnn/data/dataset.hpp"
+#include "fnn/data/fashion_mnist.hpp"
+#include "fnn/data/idx.hpp"
+#include "fnn/data/normalize.hpp"
+#include "fnn/data/permutation.hpp"
+#include "fnn/data/split.hpp"
+
+#include "fnn/metrics/accuracy.hpp"
+#include "fnn/metrics/classification_report.hpp"
+#include "fnn/metrics/confusion_matrix.hpp"
+#include "fnn/metrics/top_k.hpp"
+
 #include "fnn/io/model_io.hpp"
 #include "fnn/io/tensor_file.hpp"
 

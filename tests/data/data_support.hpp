@@ -1,0 +1,82 @@
+#pragma once
+// Helpers for the data tests: a temporary folder that removes itself, byte-level file access for
+// damaging files on purpose, and small synthetic data sets.
+#include <stdlib.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <stdexcept>
+#include <system_error>
+#include <string>
+#include <vector>
+
+#include <fnn/fnn.hpp>
+
+namespace fnn::test {
+
+class TempFolder {
+ public:
+  TempFolder() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "fnn-data-test-XXXXXX").string();
+    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("cannot create a temporary folder");
+    path_ = pattern;
+  }
+  TempFolder(const TempFolder&) = delete;
+  TempFolder& operator=(const TempFolder&) = delete;
+  ~TempFolder() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  const std::string& path() const { return path_; }
+  std::string file(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+inline std::vector<unsigned char> read_bytes(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
+}
+
+inline void write_bytes(const std::string& path, const std::vector<unsigned char>& bytes) {
+  std::ofstream f(path, std::ios::binary | std::ios::trunc);
+  f.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+}
+
+inline void write_text(const std::string& path, const std::string& text) {
+  std::ofstream f(path, std::ios::binary | std::ios::trunc);
+  f << text;
+}
+
+// n images of rows x cols with pixel k of image i = (31 i + 7 k) mod 256 and label i mod 10: every image
+// differs from every other, so a sample can be identified by its pixels.
+inline data::Dataset make_dataset(Index n, Index rows = 28, Index cols = 28) {
+  std::vector<std::uint8_t> pixels(static_cast<std::size_t>(n * rows * cols));
+  std::vector<std::int32_t> labels(static_cast<std::size_t>(n));
+  for (Index i = 0; i < n; ++i) {
+    labels[static_cast<std::size_t>(i)] = static_cast<std::int32_t>(i % 10);
+    for (Index k = 0; k < rows * cols; ++k) {
+      pixels[static_cast<std::size_t>(i * rows * cols + k)] = static_cast<std::uint8_t>((31 * i + 7 * k) % 256);
+    }
+  }
+  return data::Dataset(std::move(pixels), std::move(labels), rows, cols);
+}
+
+inline std::vector<std::uint8_t> labels_as_bytes(const data::Dataset& d) {
+  return {d.labels().begin(), d.labels().end()};
+}
+
+// Writes the data set as the four-file layout's images and labels for `prefix` ("train" or "t10k").
+inline void write_fashion_mnist_files(const std::string& folder, const std::string& prefix, const data::Dataset& d,
+                                      data::Compression compression = data::Compression::gzip) {
+  const std::string ext = compression == data::Compression::gzip ? ".gz" : "";
+  data::write_idx_images(folder + "/" + prefix + "-images-idx3-ubyte" + ext, static_cast<std::uint32_t>(d.size()),
+                         static_cast<std::uint32_t>(d.rows()), static_cast<std::uint32_t>(d.cols()), d.pixels(),
+                         compression);
+  data::write_idx_labels(folder + "/" + prefix + "-labels-idx1-ubyte" + ext, labels_as_bytes(d), compression);
+}
+
+}  // namespace fnn::test
