@@ -87,9 +87,44 @@ inline Data load_data(const Settings& s) {
   return d;
 }
 
+// A loader over `dataset` with the run's batch size.
+inline fnn::data::DataLoader<float> make_loader(const fnn::data::Dataset& dataset, const Settings& s,
+                                                const fnn::data::Normalize& normalize, bool shuffle, fnn::Rng& rng,
+                                                const fnn::data::Augmentation& augment = {}) {
+  fnn::data::LoaderOptions options;
+  options.batch_size = s.batch_size;
+  options.shuffle = shuffle;
+  options.normalize = normalize;
+  options.augment = augment;
+  return fnn::data::DataLoader<float>(dataset, options, rng);
+}
+
+// Prints one line per epoch.
+inline std::function<void(const fnn::train::EpochRecord&)> print_epochs(int epochs) {
+  return [epochs](const fnn::train::EpochRecord& r) { std::cout << fnn::train::epoch_line(r, epochs) << std::endl; };
+}
+
+// Evaluates on `loader` and prints the confusion matrix and, optionally, the per-class report.
+template <class Loss>
+fnn::train::PassResult print_test_metrics(fnn::Sequential<float>& model, Loss& loss,
+                                          fnn::data::DataLoader<float>& loader, bool per_class_report) {
+  fnn::metrics::ConfusionMatrix confusion(fnn::data::fashion_mnist_num_classes);
+  const fnn::train::PassResult r = fnn::train::evaluate(model, loss, loader, &confusion);
+  const auto& names = fnn::data::fashion_mnist_class_names();
+  std::cout << '\n';
+  confusion.print(std::cout, names);
+  if (per_class_report) {
+    std::cout << '\n';
+    fnn::metrics::classification_report(confusion).print(std::cout, names);
+  }
+  return r;
+}
+
 // summary.json: what the reproduce program reads back.
 struct Summary {
   std::string experiment;
+  std::string architecture;  // a name fnn::models::by_name knows, for the predict program
+  fnn::data::Normalize normalize;
   double seed_accuracy = 0;  // the seed document's reported test accuracy
   double test_accuracy = 0;
   int epochs = 0;
@@ -99,7 +134,11 @@ struct Summary {
 };
 
 inline void write_summary(const Settings& s, const Summary& summary) {
-  const nlohmann::json j = {{"experiment", summary.experiment},       {"seed_accuracy", summary.seed_accuracy},
+  const nlohmann::json j = {{"experiment", summary.experiment},
+                            {"architecture", summary.architecture},
+                            {"normalize_mean", summary.normalize.mean},
+                            {"normalize_std", summary.normalize.stddev},
+                            {"seed_accuracy", summary.seed_accuracy},
                             {"test_accuracy", summary.test_accuracy}, {"epochs", summary.epochs},
                             {"seconds_per_epoch", summary.seconds_per_epoch},
                             {"images_per_second", summary.images_per_second},
@@ -111,24 +150,18 @@ inline void write_summary(const Settings& s, const Summary& summary) {
   fnn::write_file_atomically(path, text.data(), text.size());
 }
 
-// Writes a finished run's files into the output folder: NAME.fnn (the model), NAME.history.csv and
-// NAME.summary.json.
-template <class Model>
-Summary finish_run(const Settings& s, const std::string& name, double seed_accuracy, double test_accuracy,
-                   Model& model, const fnn::train::History& history) {
-  const std::string stem = s.out_dir + "/" + name;
+// Writes a finished run's files into the output folder: EXPERIMENT.fnn (the model), .history.csv and
+// .summary.json. `summary` arrives with the experiment, architecture, normalisation and accuracies.
+inline void finish_run(const Settings& s, Summary summary, fnn::Sequential<float>& model,
+                       const fnn::train::History& history) {
+  const std::string stem = s.out_dir + "/" + summary.experiment;
   history.write_csv(stem + ".history.csv");
   fnn::save(model, stem + ".fnn");
-  Summary summary;
-  summary.experiment = name;
-  summary.seed_accuracy = seed_accuracy;
-  summary.test_accuracy = test_accuracy;
   summary.epochs = static_cast<int>(history.rows().size());
   summary.seconds_per_epoch = history.median_seconds();
   summary.images_per_second = history.median_images_per_second();
   summary.parameters = model.parameter_count();
   write_summary(s, summary);
-  return summary;
 }
 
 }  // namespace example

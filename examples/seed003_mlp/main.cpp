@@ -76,6 +76,6 @@ int main(int argc, char** argv) {
     const double test_accuracy = evaluate_model(model, test_loader, criterion, true);
     predict_label(model, data.test, index);
     visualize_image(data.test, index);
-    example::finish_run(settings, "seed003_mlp", 0.8448, test_accuracy, model, history);
+    example::finish_run(settings, {"seed003_mlp", "mlp", normalization, 0.8448, test_accuracy}, model, history);
   });
 }

@@ -34,6 +34,7 @@
 #include "fnn/data/dataloader.hpp"
 #include "fnn/data/dataset.hpp"
 #include "fnn/data/fashion_mnist.hpp"
+#include "fnn/data/from_image.hpp"
 #include "fnn/data/idx.hpp"
 #include "fnn/data/normalize.hpp"
 #include "fnn/data/permutation.hpp"
@@ -44,7 +45,11 @@
 #include "fnn/metrics/confusion_matrix.hpp"
 #include "fnn/metrics/top_k.hpp"
 
+#include "fnn/io/image.hpp"
 #include "fnn/io/model_io.hpp"
 #include "fnn/io/tensor_file.hpp"
 
 #include "fnn/check/gradcheck.hpp"
+
+#include "fnn/train/fit.hpp"
+#include "fnn/train/history.hpp"

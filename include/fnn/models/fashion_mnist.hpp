@@ -4,7 +4,9 @@
 // Every model takes [N, 1, 28, 28] images and returns [N, 10] logits (or log-probabilities where the
 // seed ends in LogSoftmax).
 #include <string>
+#include <vector>
 
+#include "fnn/layers/batchnorm.hpp"
 #include "fnn/layers/conv2d.hpp"
 #include "fnn/layers/dropout.hpp"
 #include "fnn/layers/flatten.hpp"
@@ -97,27 +99,100 @@ Sequential<Scalar> mlp(Rng& rng) {
   return m;
 }
 
-// Seed 004, architecture 3 (VGG-like): two blocks of conv3-relu-conv3-relu-pool-dropout with 32 and
-// 64 channels ('same' padding), then dense 3136->512, dropout, 512->10.
+// Seed 004, architecture 1: conv-conv-pool-dropout, conv-pool-dropout, one hidden dense layer. The seed
+// gives only this outline and a count of 848,330 Keras parameters; the widths are fnn's reading of it.
 template <class Scalar>
-Sequential<Scalar> vgg_like(Rng& rng) {
+Sequential<Scalar> keras_arch1(Rng& rng) {
   Sequential<Scalar> m;
+  m.add(Conv2d<Scalar>(1, 32, 3, rng, 1, 1));
+  m.add(ReLU<Scalar>());
+  m.add(Conv2d<Scalar>(32, 64, 3, rng, 1, 1));
+  m.add(ReLU<Scalar>());
+  m.add(MaxPool2d<Scalar>(2));
+  m.add(Dropout<Scalar>(0.25, rng));
+  m.add(Conv2d<Scalar>(64, 128, 3, rng, 1, 1));
+  m.add(ReLU<Scalar>());
+  m.add(MaxPool2d<Scalar>(2));
+  m.add(Dropout<Scalar>(0.25, rng));
+  m.add(Flatten<Scalar>());
+  m.add(Linear<Scalar>(128 * 7 * 7, 128, rng));
+  m.add(ReLU<Scalar>());
+  m.add(Dropout<Scalar>(0.5, rng));
+  m.add(Linear<Scalar>(128, 10, rng));
+  return m;
+}
+
+// Seed 004, architecture 2: two blocks of conv(4x4)-pool-dropout, one hidden dense layer (the seed gives
+// 493,772 Keras parameters; the widths are fnn's reading of its outline).
+template <class Scalar>
+Sequential<Scalar> keras_arch2(Rng& rng) {
+  Sequential<Scalar> m;
+  m.add(Conv2d<Scalar>(1, 64, 4, rng));  // 28 -> 25 -> pool 12
+  m.add(ReLU<Scalar>());
+  m.add(MaxPool2d<Scalar>(2));
+  m.add(Dropout<Scalar>(0.25, rng));
+  m.add(Conv2d<Scalar>(64, 128, 4, rng));  // 12 -> 9 -> pool 4
+  m.add(ReLU<Scalar>());
+  m.add(MaxPool2d<Scalar>(2));
+  m.add(Dropout<Scalar>(0.25, rng));
+  m.add(Flatten<Scalar>());
+  m.add(Linear<Scalar>(128 * 4 * 4, 256, rng));
+  m.add(ReLU<Scalar>());
+  m.add(Dropout<Scalar>(0.5, rng));
+  m.add(Linear<Scalar>(256, 10, rng));
+  return m;
+}
+
+// Seed 004, architecture 3 (VGG-like): two blocks of conv3-relu-conv3-relu-pool-dropout with 32 and
+// 64 channels ('same' padding), then dense 3136->512, dropout, 512->10. With `batchnorm`, a
+// BatchNorm2d follows every convolution and a BatchNorm1d the hidden dense layer (fnn's addition, not
+// in the seed).
+template <class Scalar>
+Sequential<Scalar> vgg_like(Rng& rng, bool batchnorm = false) {
+  Sequential<Scalar> m;
+  auto conv = [&](Index in, Index out) {
+    m.add(Conv2d<Scalar>(in, out, 3, rng, 1, 1));
+    if (batchnorm) m.add(BatchNorm2d<Scalar>(out));
+    m.add(ReLU<Scalar>());
+  };
   Index in = 1;
   for (Index width : {32, 64}) {
-    m.add(Conv2d<Scalar>(in, width, 3, rng, 1, 1));
-    m.add(ReLU<Scalar>());
-    m.add(Conv2d<Scalar>(width, width, 3, rng, 1, 1));
-    m.add(ReLU<Scalar>());
+    conv(in, width);
+    conv(width, width);
     m.add(MaxPool2d<Scalar>(2));
     m.add(Dropout<Scalar>(0.25, rng));
     in = width;
   }
   m.add(Flatten<Scalar>());
   m.add(Linear<Scalar>(64 * 7 * 7, 512, rng));
+  if (batchnorm) m.add(BatchNorm1d<Scalar>(512));
   m.add(ReLU<Scalar>());
   m.add(Dropout<Scalar>(0.5, rng));
   m.add(Linear<Scalar>(512, 10, rng));
   return m;
+}
+
+// The architectures above by name, for programs that load a saved model ("lenet", "vgg_like_bn", ...).
+inline const std::vector<std::string>& architecture_names() {
+  static const std::vector<std::string> names{"lenet",     "mlp_dropout", "deep_mlp_dropout", "cnn_20_50", "mlp",
+                                              "keras_arch1", "keras_arch2", "vgg_like",         "vgg_like_bn"};
+  return names;
+}
+
+template <class Scalar>
+Sequential<Scalar> by_name(const std::string& name, Rng& rng) {
+  if (name == "lenet") return lenet<Scalar>(rng);
+  if (name == "mlp_dropout") return mlp_dropout<Scalar>(rng);
+  if (name == "deep_mlp_dropout") return deep_mlp_dropout<Scalar>(rng);
+  if (name == "cnn_20_50") return cnn_20_50<Scalar>(rng);
+  if (name == "mlp") return mlp<Scalar>(rng);
+  if (name == "keras_arch1") return keras_arch1<Scalar>(rng);
+  if (name == "keras_arch2") return keras_arch2<Scalar>(rng);
+  if (name == "vgg_like") return vgg_like<Scalar>(rng, false);
+  if (name == "vgg_like_bn") return vgg_like<Scalar>(rng, true);
+  std::string known;
+  for (const auto& n : architecture_names()) known += (known.empty() ? "" : ", ") + n;
+  throw ValueError("unknown architecture '" + name + "' (known: " + known + ")");
 }
 
 }  // namespace fnn::models

@@ -26,6 +26,26 @@ struct EpochRecord {
   double images_per_second = 0;  // training images per second
 };
 
+// One line per epoch for logs: "epoch 3/20  train loss 0.4123 acc 85.02%  test loss ... acc ...  4.1 s  14,634 img/s".
+inline std::string epoch_line(const EpochRecord& r, int epochs) {
+  char line[400];
+  int n = std::snprintf(line, sizeof line, "epoch %d/%d  train loss %.4f acc %.2f%%", r.epoch, epochs, r.train.loss,
+                        100 * r.train.accuracy);
+  auto pass = [&](const char* name, const PassResult& p) {
+    if (p.count > 0 && n > 0 && n < static_cast<int>(sizeof line)) {
+      n += std::snprintf(line + n, sizeof line - static_cast<std::size_t>(n), "  %s loss %.4f acc %.2f%%", name,
+                         p.loss, 100 * p.accuracy);
+    }
+  };
+  pass("validation", r.validation);
+  pass("test", r.test);
+  if (n > 0 && n < static_cast<int>(sizeof line)) {
+    std::snprintf(line + n, sizeof line - static_cast<std::size_t>(n), "  %.1f s  %.0f img/s", r.seconds,
+                  r.images_per_second);
+  }
+  return line;
+}
+
 class History {
  public:
   void add(const EpochRecord& r) { rows_.push_back(r); }

@@ -1,0 +1,100 @@
+// Seed 000: a LeNet-like CNN (conv 1->6 k5, pool, conv 6->12 k5, pool, fc 192->120->60->10) trained with
+// Adam. The seed's best setting: batch 20, lr 0.001, inputs standardised with the training set's own
+// mean and deviation, 20 epochs: 89.23% test accuracy, 94.42% on the training data.
+// --sweep trains the grid batch size x learning rate x {raw, standardised} instead and writes sweep.csv.
+#include <sstream>
+
+#include "common/example.hpp"
+
+namespace {
+
+struct Trial {
+  fnn::Index batch_size;
+  double lr;
+  bool standardise;
+};
+
+struct TrialResult {
+  fnn::Sequential<float> model;
+  fnn::data::Normalize normalize;
+  fnn::train::History history;
+  double train_accuracy = 0, test_accuracy = 0;
+};
+
+TrialResult run_trial(const example::Data& data, example::Settings s, const Trial& trial, bool verbose) {
+  s.batch_size = trial.batch_size;
+  const fnn::data::Normalize normalize = trial.standardise ? fnn::data::dataset_statistics(data.train)
+                                                           : fnn::data::Normalize{};
+  fnn::Rng rng(s.seed);
+  auto train = example::make_loader(data.train, s, normalize, true, rng);
+  s.batch_size = 1000;
+  auto train_eval = example::make_loader(data.train, s, normalize, false, rng);
+  auto test = example::make_loader(data.test, s, normalize, false, rng);
+  TrialResult r{fnn::models::lenet<float>(rng), normalize, {}, 0, 0};
+  fnn::Adam<float> adam(r.model.parameters(), {trial.lr});
+  fnn::CrossEntropyLoss<float> loss;
+  fnn::train::FitOptions<float> options;
+  options.epochs = s.epochs;
+  options.test = &test;
+  if (verbose) options.on_epoch = example::print_epochs(s.epochs);
+  r.history = fnn::train::fit(r.model, loss, adam, train, options);
+  r.train_accuracy = fnn::train::evaluate(r.model, loss, train_eval).accuracy;
+  r.test_accuracy = r.history.last().test.accuracy;
+  return r;
+}
+
+void sweep(const example::Data& data, const example::Settings& s, const std::vector<fnn::Index>& batch_sizes,
+           const std::vector<double>& lrs) {
+  std::ostringstream csv;
+  csv << "batch_size,lr,inputs,train_accuracy,test_accuracy,seconds_per_epoch\n";
+  std::printf("%-10s %-8s %-13s %-10s %-10s %s\n", "batch", "lr", "inputs", "train acc", "test acc", "s/epoch");
+  for (bool standardise : {false, true}) {
+    for (fnn::Index batch : batch_sizes) {
+      for (double lr : lrs) {
+        const TrialResult r = run_trial(data, s, {batch, lr, standardise}, false);
+        const char* inputs = standardise ? "normal" : "not_normal";
+        std::printf("%-10lld %-8g %-13s %-9.2f%% %-9.2f%% %.2f\n", static_cast<long long>(batch), lr, inputs,
+                    100 * r.train_accuracy, 100 * r.test_accuracy, r.history.median_seconds());
+        std::fflush(stdout);
+        csv << batch << ',' << lr << ',' << inputs << ',' << r.train_accuracy << ',' << r.test_accuracy << ','
+            << r.history.median_seconds() << '\n';
+      }
+    }
+  }
+  const std::string text = csv.str();
+  fnn::write_file_atomically(s.out_dir + "/sweep.csv", text.data(), text.size());
+  std::printf("wrote %s/sweep.csv\n", s.out_dir.c_str());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app("Seed 000: LeNet-like CNN with Adam; --sweep for the batch size x learning rate grid", "seed000_lenet");
+  example::Settings s;
+  s.epochs = 20;
+  s.batch_size = 20;
+  s.lr = 0.001;
+  example::add_settings_flags(app, s);
+  bool do_sweep = false, raw = false;
+  std::vector<fnn::Index> batch_sizes{10, 20, 50, 100};
+  std::vector<double> lrs{0.01, 0.001};
+  app.add_flag("--raw", raw, "Train on raw [0, 1] inputs instead of standardised ones");
+  app.add_flag("--sweep", do_sweep, "Train the grid instead of one model and write sweep.csv");
+  app.add_option("--sweep-batch-sizes", batch_sizes, "Batch sizes of the sweep")->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--sweep-lrs", lrs, "Learning rates of the sweep")->capture_default_str()->check(CLI::PositiveNumber);
+  return example::run(app, argc, argv, [&] {
+    example::prepare(s, "out/seed000_lenet");
+    const example::Data data = example::load_data(s);
+    if (do_sweep) return sweep(data, s, batch_sizes, lrs);
+    TrialResult r = run_trial(data, s, {s.batch_size, s.lr, !raw}, true);
+    std::printf("Accuracy on train data: %.2f%%\nAccuracy on test data : %.2f%%\n", 100 * r.train_accuracy,
+                100 * r.test_accuracy);
+    fnn::CrossEntropyLoss<float> loss;
+    fnn::Rng rng(s.seed);
+    example::Settings eval = s;
+    eval.batch_size = 1000;
+    auto test = example::make_loader(data.test, eval, r.normalize, false, rng);
+    example::print_test_metrics(r.model, loss, test, false);
+    example::finish_run(s, {"seed000_lenet", "lenet", r.normalize, 0.8923, r.test_accuracy}, r.model, r.history);
+  });
+}
