@@ -24,4 +24,13 @@ inline int num_threads() {
 #endif
 }
 
+// The calling thread's index within the current parallel region (0 outside one).
+inline int thread_index() {
+#ifdef _OPENMP
+  return omp_get_thread_num();
+#else
+  return 0;
+#endif
+}
+
 }  // namespace fnn

@@ -3,13 +3,18 @@
 //   input x [N, C, H, W]   weight W [O, C, k, k]   bias b [O]   output y [N, O, Ho, Wo]
 //   Ho = (H + 2 padding - k) / stride + 1,  likewise Wo
 //
-// The whole batch goes through one matrix product (im2col):
-//   cols [C*k*k, N*Ho*Wo]:  cols[(c*k + i)*k + j, (n*Ho + oh)*Wo + ow] = x[n, c, oh*s - p + i, ow*s - p + j]
-//   y_all [O, N*Ho*Wo] = W [O, C*k*k] * cols + b,  then y[n, o] = y_all[o, n-th block of Ho*Wo]
-// Backward (dy_all is dy gathered into the y_all layout):
-//   dW += dy_all * cols^T     db += row sums of dy_all     dcols = W^T * dy_all     dx = col2im(dcols)
+// Each sample goes through one matrix product (im2col), the samples spread over the threads:
+//   cols_n [C*k*k, Ho*Wo]:  cols_n[(c*k + i)*k + j, oh*Wo + ow] = x[n, c, oh*s - p + i, ow*s - p + j]
+//   y_n [O, Ho*Wo] = W [O, C*k*k] * cols_n + b
+// Backward, per sample (dy_n [O, Ho*Wo] is the n-th slice of dy):
+//   dW += dy_n * cols_n^T     db += row sums of dy_n     dcols_n = W^T * dy_n     dx_n = col2im(dcols_n)
+// Each thread adds its samples' dW and db into its own buffer; the buffers are summed in thread order,
+// so the result is the same on every run with the same thread count.
+#include <algorithm>
 #include <string>
+#include <vector>
 
+#include "fnn/core/parallel.hpp"
 #include "fnn/core/random.hpp"
 #include "fnn/init/init.hpp"
 #include "fnn/layers/layer.hpp"
@@ -18,6 +23,10 @@ namespace fnn {
 
 template <class Scalar>
 class Conv2d final : public Layer<Scalar> {
+  using Matrix = typename Tensor<Scalar>::Matrix;
+  using Map = Eigen::Map<Matrix>;
+  using ConstMap = Eigen::Map<const Matrix>;
+
  public:
   Conv2d(Index in_channels, Index out_channels, Index kernel_size, Rng& rng, Index stride = 1, Index padding = 0)
       : in_(in_channels), out_(out_channels), k_(kernel_size), stride_(stride), pad_(padding),
@@ -45,45 +54,52 @@ class Conv2d final : public Layer<Scalar> {
   }
 
   const Tensor<Scalar>& forward(const Tensor<Scalar>& x) override {
-    const Shape out_shape = output_shape(x.shape());
+    output_.resize(output_shape(x.shape()));
     input_shape_ = x.shape();
-    const Index n_batch = out_shape[0], plane = out_shape[2] * out_shape[3];
-    im2col(x, out_shape);
-    gemm_buffer_.resize({out_, n_batch * plane});
-    auto y_all = gemm_buffer_.matrix();
-    y_all.noalias() = weight_.value.matrix(out_, in_ * k_ * k_) * cols_.matrix();
-    output_.resize(out_shape);
-    const Scalar* b = bias_.value.data();
-    Scalar* y = output_.data();
-#pragma omp parallel for collapse(2) schedule(static)
+    const Index n_batch = x.size(0), rows = patch_size(), plane = output_.size(2) * output_.size(3);
+    cols_.resize({n_batch, rows, plane});
+    const ConstMap w(weight_.value.data(), out_, rows);
+    const auto b = bias_.value.matrix(out_, 1);
+#pragma omp parallel for schedule(static) if (n_batch > 1)
     for (Index n = 0; n < n_batch; ++n) {
-      for (Index o = 0; o < out_; ++o) {
-        const Scalar* src = &y_all(o, n * plane);
-        Scalar* dst = y + (n * out_ + o) * plane;
-        for (Index i = 0; i < plane; ++i) dst[i] = src[i] + b[o];
-      }
+      Scalar* col = cols_.data() + n * rows * plane;
+      im2col(x.data() + n * in_ * x.size(2) * x.size(3), col);
+      Map y(output_.data() + n * out_ * plane, out_, plane);
+      y.noalias() = w * ConstMap(col, rows, plane);
+      y.colwise() += b.col(0);
     }
     return output_;
   }
 
   const Tensor<Scalar>& backward(const Tensor<Scalar>& dy) override {
     this->check_backward(dy, output_);
-    const Index n_batch = dy.size(0), plane = dy.size(2) * dy.size(3);
-    auto dy_all = gemm_buffer_.matrix();  // reused: forward no longer needs it
-    const Scalar* g = dy.data();
-#pragma omp parallel for collapse(2) schedule(static)
+    const Index n_batch = dy.size(0), rows = patch_size(), plane = dy.size(2) * dy.size(3);
+    const Index in_plane = input_shape_[2] * input_shape_[3];
+    const int threads = num_threads();
+    grad_input_.resize(input_shape_);
+    thread_dw_.resize({threads, out_, rows});
+    thread_db_.resize({threads, out_});
+    thread_dcols_.resize({threads, rows, plane});
+    thread_dw_.zero();
+    thread_db_.zero();
+    const ConstMap w(weight_.value.data(), out_, rows);
+#pragma omp parallel for schedule(static) if (n_batch > 1)
     for (Index n = 0; n < n_batch; ++n) {
-      for (Index o = 0; o < out_; ++o) {
-        const Scalar* src = g + (n * out_ + o) * plane;
-        Scalar* dst = &dy_all(o, n * plane);
-        for (Index i = 0; i < plane; ++i) dst[i] = src[i];
-      }
+      const int t = thread_index();
+      const ConstMap dy_n(dy.data() + n * out_ * plane, out_, plane);
+      const ConstMap col(cols_.data() + n * rows * plane, rows, plane);
+      Map(thread_dw_.data() + t * out_ * rows, out_, rows).noalias() += dy_n * col.transpose();
+      Map(thread_db_.data() + t * out_, out_, 1) += dy_n.rowwise().sum();
+      Map dcols(thread_dcols_.data() + t * rows * plane, rows, plane);
+      dcols.noalias() = w.transpose() * dy_n;
+      col2im(dcols.data(), grad_input_.data() + n * in_ * in_plane);
     }
-    weight_.grad.matrix(out_, in_ * k_ * k_).noalias() += dy_all * cols_.matrix().transpose();
-    bias_.grad.matrix(out_, 1) += dy_all.rowwise().sum();
-    grad_cols_.resize(cols_.shape());
-    grad_cols_.matrix().noalias() = weight_.value.matrix(out_, in_ * k_ * k_).transpose() * dy_all;
-    col2im(dy.shape());
+    auto dw = weight_.grad.matrix(out_, rows);
+    auto db = bias_.grad.matrix(out_, 1);
+    for (int t = 0; t < threads; ++t) {
+      dw += Map(thread_dw_.data() + t * out_ * rows, out_, rows);
+      db += Map(thread_db_.data() + t * out_, out_, 1);
+    }
     return grad_input_;
   }
 
@@ -93,55 +109,54 @@ class Conv2d final : public Layer<Scalar> {
 
  private:
   Index out_extent(Index in) const { return (in + 2 * pad_ - k_) / stride_ + 1; }
+  Index patch_size() const { return in_ * k_ * k_; }
 
-  void im2col(const Tensor<Scalar>& x, const Shape& out_shape) {
-    const Index n_batch = out_shape[0], ho = out_shape[2], wo = out_shape[3];
-    const Index h = x.size(2), w = x.size(3), rows = in_ * k_ * k_;
-    cols_.resize({rows, n_batch * ho * wo});
-    auto cols = cols_.matrix();
-    const Scalar* xd = x.data();
-#pragma omp parallel for collapse(2) schedule(static)
-    for (Index r = 0; r < rows; ++r) {
-      for (Index n = 0; n < n_batch; ++n) {
-        const Index c = r / (k_ * k_), i = (r / k_) % k_, j = r % k_;
-        const Scalar* plane = xd + (n * in_ + c) * h * w;
-        Scalar* dst = &cols(r, n * ho * wo);
-        for (Index oh = 0; oh < ho; ++oh) {
-          const Index ih = oh * stride_ - pad_ + i;
-          for (Index ow = 0; ow < wo; ++ow) {
-            const Index iw = ow * stride_ - pad_ + j;
-            dst[oh * wo + ow] = (ih >= 0 && ih < h && iw >= 0 && iw < w) ? plane[ih * w + iw] : Scalar(0);
-          }
+  // The output columns [lo, hi) whose input column ow*stride - pad + j lies inside [0, w): outside them
+  // a patch row reads zero padding.
+  void valid_columns(Index j, Index w, Index wo, Index& lo, Index& hi) const {
+    lo = pad_ - j > 0 ? (pad_ - j + stride_ - 1) / stride_ : 0;
+    hi = std::min(wo, (w - 1 + pad_ - j) / stride_ + 1);
+    if (hi < lo) hi = lo;
+  }
+
+  // One sample [C, H, W] -> its patch matrix [C*k*k, Ho*Wo].
+  void im2col(const Scalar* x, Scalar* col) const {
+    const Index h = input_shape_[2], w = input_shape_[3], ho = output_.size(2), wo = output_.size(3);
+    for (Index r = 0; r < patch_size(); ++r) {
+      const Index c = r / (k_ * k_), i = (r / k_) % k_, j = r % k_;
+      Index lo, hi;
+      valid_columns(j, w, wo, lo, hi);
+      const Scalar* src = x + c * h * w;
+      for (Index oh = 0; oh < ho; ++oh) {
+        Scalar* row = col + (r * ho + oh) * wo;
+        const Index ih = oh * stride_ - pad_ + i;
+        if (ih < 0 || ih >= h) {
+          std::fill(row, row + wo, Scalar(0));
+          continue;
         }
+        std::fill(row, row + lo, Scalar(0));
+        const Scalar* in = src + ih * w + lo * stride_ - pad_ + j;  // input of output column lo
+        for (Index ow = lo; ow < hi; ++ow) row[ow] = in[(ow - lo) * stride_];
+        std::fill(row + hi, row + wo, Scalar(0));
       }
     }
   }
 
-  // Scatters dcols back onto the input positions they were gathered from.
-  void col2im(const Shape& out_shape) {
-    const Index n_batch = out_shape[0], ho = out_shape[2], wo = out_shape[3];
-    const Index h = input_shape_[2], w = input_shape_[3];
-    grad_input_.resize(input_shape_);
-    grad_input_.zero();
-    const auto dcols = grad_cols_.matrix();
-    Scalar* dx = grad_input_.data();
-#pragma omp parallel for collapse(2) schedule(static)
-    for (Index n = 0; n < n_batch; ++n) {
-      for (Index c = 0; c < in_; ++c) {
-        Scalar* plane = dx + (n * in_ + c) * h * w;
-        for (Index i = 0; i < k_; ++i) {
-          for (Index j = 0; j < k_; ++j) {
-            const Scalar* src = &dcols((c * k_ + i) * k_ + j, n * ho * wo);
-            for (Index oh = 0; oh < ho; ++oh) {
-              const Index ih = oh * stride_ - pad_ + i;
-              if (ih < 0 || ih >= h) continue;
-              for (Index ow = 0; ow < wo; ++ow) {
-                const Index iw = ow * stride_ - pad_ + j;
-                if (iw >= 0 && iw < w) plane[ih * w + iw] += src[oh * wo + ow];
-              }
-            }
-          }
-        }
+  // The adjoint of im2col for one sample: scatters dcols [C*k*k, Ho*Wo] back onto dx [C, H, W].
+  void col2im(const Scalar* dcol, Scalar* dx) const {
+    const Index h = input_shape_[2], w = input_shape_[3], ho = output_.size(2), wo = output_.size(3);
+    std::fill(dx, dx + in_ * h * w, Scalar(0));
+    for (Index r = 0; r < patch_size(); ++r) {
+      const Index c = r / (k_ * k_), i = (r / k_) % k_, j = r % k_;
+      Index lo, hi;
+      valid_columns(j, w, wo, lo, hi);
+      Scalar* plane = dx + c * h * w;
+      for (Index oh = 0; oh < ho; ++oh) {
+        const Index ih = oh * stride_ - pad_ + i;
+        if (ih < 0 || ih >= h) continue;
+        const Scalar* row = dcol + (r * ho + oh) * wo;
+        Scalar* out = plane + ih * w + lo * stride_ - pad_ + j;
+        for (Index ow = lo; ow < hi; ++ow) out[(ow - lo) * stride_] += row[ow];
       }
     }
   }
@@ -149,7 +164,9 @@ class Conv2d final : public Layer<Scalar> {
   Index in_, out_, k_, stride_, pad_;
   Parameter<Scalar> weight_, bias_;
   Shape input_shape_;
-  Tensor<Scalar> cols_, grad_cols_, gemm_buffer_, output_, grad_input_;
+  Tensor<Scalar> cols_;                                   // [N, C*k*k, Ho*Wo] each sample's patches
+  Tensor<Scalar> thread_dw_, thread_db_, thread_dcols_;  // per-thread backward buffers
+  Tensor<Scalar> output_, grad_input_;
 };
 
 }  // namespace fnn
