@@ -23,7 +23,7 @@ const std::vector<Experiment> experiments = {
     {"seed001_mlp_dropout", {}, {"seed001_mlp_dropout_model1", "seed001_mlp_dropout_model2"}},
     {"seed002_cnn", {}, {"seed002_cnn"}},
     {"seed003_mlp", {}, {"seed003_mlp"}},
-    {"seed004_keras_cnn", {"--arch", "3", "--batchnorm", "--augment", "--cosine"}, {"seed004_arch3"}},
+    {"seed004_keras_cnn", {"--arch", "3", "--augment", "--cosine"}, {"seed004_arch3"}},
 };
 
 std::string shell_quote(const std::string& s) {

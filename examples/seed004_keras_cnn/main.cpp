@@ -1,8 +1,10 @@
 // Seed 004: three Keras CNNs, trained with Adam (lr 0.001) for 10 epochs; the seed reports test accuracies
 // of 91.34% (architecture 1), 93.02% (architecture 2) and 94.8% (architecture 3, VGG-like).
 // Prints the parameter count, the confusion matrix and the per-class precision / recall / F1 table.
-// fnn's own improvements, each off by default: --batchnorm (architecture 3), --augment (random crop with
-// padding 2 and horizontal flip), --cosine (cosine learning-rate schedule down to 0 over the run).
+// Architecture 3 has a BatchNorm after every convolution and after the dense layer: that is what the
+// seed's count of 1,677,674 parameters adds up to (--no-batchnorm removes them).
+// fnn's own improvements, off by default: --augment (random crop with padding 2 and horizontal flip)
+// and --cosine (cosine learning-rate schedule down to 0 over the run).
 #include "common/example.hpp"
 
 int main(int argc, char** argv) {
@@ -13,13 +15,12 @@ int main(int argc, char** argv) {
   s.lr = 0.001;
   example::add_settings_flags(app, s);
   int arch = 3;
-  bool batchnorm = false, augment = false, cosine = false;
+  bool batchnorm = true, augment = false, cosine = false;
   app.add_option("--arch", arch, "Architecture 1, 2 or 3 (VGG-like)")->capture_default_str()->check(CLI::Range(1, 3));
-  app.add_flag("--batchnorm", batchnorm, "Architecture 3 with BatchNorm after every convolution and the dense layer");
+  app.add_flag("--batchnorm,!--no-batchnorm", batchnorm, "Architecture 3 with its BatchNorm layers (default)");
   app.add_flag("--augment", augment, "Random crop (padding 2) and horizontal flip of the training images");
   app.add_flag("--cosine", cosine, "Cosine learning-rate schedule from --lr down to 0");
   return example::run(app, argc, argv, [&] {
-    if (batchnorm && arch != 3) throw fnn::ValueError("--batchnorm applies to --arch 3 only");
     example::prepare(s, "out/seed004_keras_cnn");
     const example::Data data = example::load_data(s);
     fnn::Rng rng(s.seed);

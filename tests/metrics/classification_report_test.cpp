@@ -2,32 +2,14 @@
 
 #include <fnn/fnn.hpp>
 
+#include "support/hand_worked_confusion.hpp"
+
 using Catch::Matchers::Contains;
 using fnn::metrics::ConfusionMatrix;
 
-namespace {
-
-// Rows true class, columns predicted:
-//          p0 p1 p2   support
-//   t0      5  1  0      6
-//   t1      2  3  1      6
-//   t2      1  0  7      8
-//   predicted: 8  4  8          total 20, correct 15
-ConfusionMatrix example() {
-  const int table[3][3] = {{5, 1, 0}, {2, 3, 1}, {1, 0, 7}};
-  ConfusionMatrix cm(3);
-  for (int t = 0; t < 3; ++t) {
-    for (int p = 0; p < 3; ++p) {
-      for (int k = 0; k < table[t][p]; ++k) cm.add(p, t);
-    }
-  }
-  return cm;
-}
-
-}  // namespace
 
 TEST_CASE("classification_report matches a confusion matrix worked out by hand", "[metrics][report]") {
-  const fnn::metrics::ClassificationReport r = fnn::metrics::classification_report(example());
+  const fnn::metrics::ClassificationReport r = fnn::metrics::classification_report(fnn::test::hand_worked_confusion());
   REQUIRE(r.classes.size() == 3);
   // precision = TP / predicted: 5/8, 3/4, 7/8.  recall = TP / support: 5/6, 3/6, 7/8.
   // F1 = 2 TP / (2 TP + FP + FN): 10/14, 6/10, 14/16.
@@ -78,7 +60,7 @@ TEST_CASE("classification_report gives 0 where a ratio has no denominator", "[me
 }
 
 TEST_CASE("classification_report prints in sklearn's layout", "[metrics][report]") {
-  const auto r = fnn::metrics::classification_report(example());
+  const auto r = fnn::metrics::classification_report(fnn::test::hand_worked_confusion());
   CHECK(r.str({"Cat", "Dog", "Bird"}) ==
         "              precision    recall  f1-score   support\n"
         "\n"

@@ -2,34 +2,17 @@
 
 #include <fnn/fnn.hpp>
 
+#include "support/hand_worked_confusion.hpp"
+
 using Catch::Matchers::Contains;
 using fnn::Shape;
 using fnn::Targets;
 using fnn::Tensor;
 using fnn::metrics::ConfusionMatrix;
 
-namespace {
-
-// The 3-class example worked out in classification_report_test.cpp: rows true class, columns predicted.
-//          p0 p1 p2
-//   t0      5  1  0
-//   t1      2  3  1
-//   t2      1  0  7
-ConfusionMatrix example() {
-  const int table[3][3] = {{5, 1, 0}, {2, 3, 1}, {1, 0, 7}};
-  ConfusionMatrix cm(3);
-  for (int t = 0; t < 3; ++t) {
-    for (int p = 0; p < 3; ++p) {
-      for (int k = 0; k < table[t][p]; ++k) cm.add(p, t);
-    }
-  }
-  return cm;
-}
-
-}  // namespace
 
 TEST_CASE("ConfusionMatrix counts predicted against true classes", "[metrics][confusion]") {
-  const ConfusionMatrix cm = example();
+  const ConfusionMatrix cm = fnn::test::hand_worked_confusion();
   CHECK(cm.count(1, 0) == 1);  // one 0 predicted as 1
   CHECK(cm.count(0, 1) == 2);  // two 1s predicted as 0
   CHECK(cm.count(0, 2) == 1);
@@ -70,7 +53,7 @@ TEST_CASE("ConfusionMatrix adds vectors of labels and batches of scores", "[metr
 }
 
 TEST_CASE("ConfusionMatrix prints a table with class names", "[metrics][confusion]") {
-  const ConfusionMatrix cm = example();
+  const ConfusionMatrix cm = fnn::test::hand_worked_confusion();
   const std::string plain = cm.str();
   CHECK(plain ==
         "Confusion matrix (rows: true class, columns: predicted class)\n"
