@@ -17,13 +17,13 @@ struct Experiment {
   std::vector<std::string> summaries;    // the experiments it writes NAME.summary.json for
 };
 
-// Seed 004 adds fnn's documented improvements (docs/results.md) to reach the seed's 94.8% in 10 epochs.
+// Seed 004 does not give its batch size or schedule; fnn's choice is explained in docs/results.md.
 const std::vector<Experiment> experiments = {
     {"seed000_lenet", {}, {"seed000_lenet"}},
     {"seed001_mlp_dropout", {}, {"seed001_mlp_dropout_model1", "seed001_mlp_dropout_model2"}},
     {"seed002_cnn", {}, {"seed002_cnn"}},
     {"seed003_mlp", {}, {"seed003_mlp"}},
-    {"seed004_keras_cnn", {"--arch", "3", "--augment", "--cosine"}, {"seed004_arch3"}},
+    {"seed004_keras_cnn", {"--arch", "3", "--batch-size", "32", "--flip", "--cosine"}, {"seed004_arch3"}},
 };
 
 std::string shell_quote(const std::string& s) {

@@ -3,8 +3,8 @@
 // Prints the parameter count, the confusion matrix and the per-class precision / recall / F1 table.
 // Architecture 3 has a BatchNorm after every convolution and after the dense layer: that is what the
 // seed's count of 1,677,674 parameters adds up to (--no-batchnorm removes them).
-// fnn's own improvements, off by default: --augment (random crop with padding 2 and horizontal flip)
-// and --cosine (cosine learning-rate schedule down to 0 over the run).
+// fnn's own improvements, off by default: --flip (random horizontal flip), --augment (random crop with
+// padding 2 as well as the flip) and --cosine (cosine learning-rate schedule down to 0 over the run).
 #include "common/example.hpp"
 
 int main(int argc, char** argv) {
@@ -15,9 +15,10 @@ int main(int argc, char** argv) {
   s.lr = 0.001;
   example::add_settings_flags(app, s);
   int arch = 3;
-  bool batchnorm = true, augment = false, cosine = false;
+  bool batchnorm = true, flip = false, augment = false, cosine = false;
   app.add_option("--arch", arch, "Architecture 1, 2 or 3 (VGG-like)")->capture_default_str()->check(CLI::Range(1, 3));
   app.add_flag("--batchnorm,!--no-batchnorm", batchnorm, "Architecture 3 with its BatchNorm layers (default)");
+  app.add_flag("--flip", flip, "Random horizontal flip of the training images");
   app.add_flag("--augment", augment, "Random crop (padding 2) and horizontal flip of the training images");
   app.add_flag("--cosine", cosine, "Cosine learning-rate schedule from --lr down to 0");
   return example::run(app, argc, argv, [&] {
@@ -25,10 +26,8 @@ int main(int argc, char** argv) {
     const example::Data data = example::load_data(s);
     fnn::Rng rng(s.seed);
     fnn::data::Augmentation augmentation;
-    if (augment) {
-      augmentation.crop_padding = 2;
-      augmentation.horizontal_flip = true;
-    }
+    augmentation.crop_padding = augment ? 2 : 0;
+    augmentation.horizontal_flip = augment || flip;
     auto train = example::make_loader(data.train, s, {}, true, rng, augmentation);
     auto test = example::make_loader(data.test, s, {}, false, rng);
     const std::string architecture =
