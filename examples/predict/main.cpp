@@ -20,7 +20,8 @@ int main(int argc, char** argv) {
     std::ifstream summary_file(summary_path);
     if (!summary_file) throw fnn::IoError(summary_path + ": cannot open the summary written beside the model");
     const nlohmann::json summary = nlohmann::json::parse(summary_file, nullptr, false);
-    if (summary.is_discarded() || !summary.contains("architecture") || !summary.contains("normalize_mean")) {
+    if (summary.is_discarded() || !summary.contains("architecture") || !summary.contains("normalize_mean") ||
+        !summary.contains("normalize_std")) {
       throw fnn::IoError(summary_path + ": not a summary written by an fnn example");
     }
     fnn::Rng rng(0);

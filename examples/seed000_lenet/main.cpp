@@ -37,6 +37,7 @@ TrialResult run_trial(const example::Data& data, example::Settings s, const Tria
   options.epochs = s.epochs;
   options.test = &test;
   if (verbose) options.on_epoch = example::print_epochs(s.epochs);
+  example::add_schedule(options, adam, s);
   r.history = fnn::train::fit(r.model, loss, adam, train, options);
   r.train_accuracy = fnn::train::evaluate(r.model, loss, train_eval).accuracy;
   r.test_accuracy = r.history.last().test.accuracy;

@@ -49,6 +49,7 @@ void run_variant(const Variant& v, example::Settings s, const example::Data& dat
   options.epochs = s.epochs;
   options.validation = &validation;
   options.on_epoch = example::print_epochs(s.epochs);
+  example::add_schedule(options, adam, s);
   const fnn::train::History history = fnn::train::fit(model, loss, adam, train, options);
   const double accuracy = fnn::train::evaluate(model, loss, test).accuracy;
   std::printf("%s test accuracy: %.2f%%\n", v.name, 100 * accuracy);
@@ -63,10 +64,10 @@ int main(int argc, char** argv) {
   example::Settings s;
   s.batch_size = 64;
   example::add_settings_flags(app, s);
-  // --epochs and --lr default to each model's own setting; 0 means "the model's default".
+  // --epochs and --lr default to each model's own setting: 0 here stands for "not given".
   s.epochs = 0;
   s.lr = 0;
-  app.get_option("--epochs")->default_str("25 / 35")->check(CLI::NonNegativeNumber);
+  app.get_option("--epochs")->default_str("25 / 35");
   app.get_option("--lr")->default_str("0.003 / 0.0007");
   int which = 0;
   fnn::Index index = 0;

@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
     options.epochs = s.epochs;
     options.test = &test;
     options.on_epoch = example::print_epochs(s.epochs);
+  example::add_schedule(options, sgd, s);
     const fnn::train::History history = fnn::train::fit(model, loss, sgd, train, options);
     example::finish_run(s, {"seed002_cnn", "cnn_20_50", {}, 0.92, history.last().test.accuracy}, model, history);
   });

@@ -25,6 +25,7 @@ fnn::train::History train_model(Model& model, Loader& train_loader, Criterion& c
   fnn::SGD<float> optimizer(model.parameters(), {settings.lr, 0.9});
   fnn::train::FitOptions<float> options;
   options.epochs = epochs;
+  example::add_schedule(options, optimizer, settings);
   options.on_epoch = [](const fnn::train::EpochRecord& r) {
     std::printf("Train Epoch: %d  Accuracy: %lld/%lld(%.2f%%)  Loss: %.3f\n", r.epoch - 1, r.train.correct,
                 r.train.count, 100 * r.train.accuracy, r.train.loss);

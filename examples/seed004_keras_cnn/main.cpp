@@ -4,7 +4,8 @@
 // Architecture 3 has a BatchNorm after every convolution and after the dense layer: that is what the
 // seed's count of 1,677,674 parameters adds up to (--no-batchnorm removes them).
 // fnn's own improvements, off by default: --flip (random horizontal flip), --augment (random crop with
-// padding 2 as well as the flip) and --cosine (cosine learning-rate schedule down to 0 over the run).
+// padding 2 as well as the flip) and --cosine (cosine learning-rate schedule down to 0 over the run,
+// which every training example offers).
 #include "common/example.hpp"
 
 int main(int argc, char** argv) {
@@ -15,12 +16,11 @@ int main(int argc, char** argv) {
   s.lr = 0.001;
   example::add_settings_flags(app, s);
   int arch = 3;
-  bool batchnorm = true, flip = false, augment = false, cosine = false;
+  bool batchnorm = true, flip = false, augment = false;
   app.add_option("--arch", arch, "Architecture 1, 2 or 3 (VGG-like)")->capture_default_str()->check(CLI::Range(1, 3));
   app.add_flag("--batchnorm,!--no-batchnorm", batchnorm, "Architecture 3 with its BatchNorm layers (default)");
   app.add_flag("--flip", flip, "Random horizontal flip of the training images");
   app.add_flag("--augment", augment, "Random crop (padding 2) and horizontal flip of the training images");
-  app.add_flag("--cosine", cosine, "Cosine learning-rate schedule from --lr down to 0");
   return example::run(app, argc, argv, [&] {
     example::prepare(s, "out/seed004_keras_cnn");
     const example::Data data = example::load_data(s);
@@ -35,13 +35,12 @@ int main(int argc, char** argv) {
     fnn::Sequential<float> model = fnn::models::by_name<float>(architecture, rng);
     model.summary({1, 1, 28, 28});
     fnn::Adam<float> adam(model.parameters(), {s.lr});
-    fnn::CosineAnnealingLR<float> schedule(adam, s.epochs);
     fnn::CrossEntropyLoss<float> loss;
     fnn::train::FitOptions<float> options;
     options.epochs = s.epochs;
     options.test = &test;
     options.on_epoch = example::print_epochs(s.epochs);
-    if (cosine) options.after_epoch = [&](int) { schedule.step(); };
+    example::add_schedule(options, adam, s);
     const fnn::train::History history = fnn::train::fit(model, loss, adam, train, options);
     example::print_test_metrics(model, loss, test, true);
     const double seed_accuracy[] = {0.9134, 0.9302, 0.948};

@@ -41,6 +41,20 @@ TEST_CASE("Conv2d gradients match finite differences across strides, paddings an
   }
 }
 
+TEST_CASE("Conv2d on maps narrower than the kernel, where some kernel columns see only padding") {
+  Rng rng(4);
+  struct Case {
+    Index n, c, o, k, stride, pad, h, w;
+    Index zero_weight_columns;  // kernel columns j whose every tap lands in the padding
+  };
+  for (const Case& t : {Case{2, 2, 2, 3, 2, 1, 3, 1, 2}, Case{1, 1, 2, 4, 2, 1, 4, 2, 2}}) {
+    Conv2d<double> conv(t.c, t.o, t.k, rng, t.stride, t.pad);
+    const auto result = test::require_gradients_match(conv, test::random_normal({t.n, t.c, t.h, t.w}, rng));
+    CHECK(result["input"].nonzero == t.n * t.c * t.h * t.w);
+    CHECK(result["weight"].nonzero == t.o * t.c * t.k * (t.k - t.zero_weight_columns));
+  }
+}
+
 TEST_CASE("Conv2d output shape follows PyTorch's formula and bad inputs are refused") {
   Rng rng(3);
   Conv2d<float> conv(3, 8, 3, rng, 2, 1);

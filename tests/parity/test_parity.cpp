@@ -60,14 +60,8 @@ fnn::Sequential<Scalar> batchnorm_model(fnn::Rng& rng) {
 
 template <class Scalar>
 fnn::Sequential<Scalar> build(const std::string& name, fnn::Rng& rng) {
-  if (name == "lenet") return fnn::models::lenet<Scalar>(rng);
-  if (name == "mlp_dropout") return fnn::models::mlp_dropout<Scalar>(rng);
-  if (name == "deep_mlp_dropout") return fnn::models::deep_mlp_dropout<Scalar>(rng);
-  if (name == "cnn_20_50") return fnn::models::cnn_20_50<Scalar>(rng);
-  if (name == "mlp") return fnn::models::mlp<Scalar>(rng);
-  if (name == "vgg_like") return fnn::models::vgg_like<Scalar>(rng);
   if (name == "batchnorm") return batchnorm_model<Scalar>(rng);
-  throw fnn::ValueError("test_parity: unknown model " + name);
+  return fnn::models::by_name<Scalar>(name, rng);
 }
 
 struct Tolerance {

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <initializer_list>
 #include <string>
+#include <type_traits>
 
 #include "fnn/core/error.hpp"
 
@@ -63,20 +64,35 @@ class Shape {
   int rank_ = 0;
 };
 
+// The checks below name the operation in their message. They take it as a string, or as a function
+// returning one (a layer passes [this] { return name(); }) so that the name is only built on failure:
+// checks run on every step, and building a string there would allocate.
+namespace detail {
+inline std::string operation_name(const std::string& s) { return s; }
+inline std::string operation_name(const char* s) { return s; }
+template <class F, class = std::enable_if_t<std::is_invocable_r_v<std::string, const F&>>>
+std::string operation_name(const F& f) {
+  return f();
+}
+}  // namespace detail
+
 // Throws a ShapeError naming the operation and both shapes.
-[[noreturn]] inline void throw_shape_mismatch(const std::string& operation, const Shape& expected, const Shape& found) {
-  throw ShapeError(operation + ": expected shape " + expected.str() + ", got " + found.str());
+template <class Operation>
+[[noreturn]] void throw_shape_mismatch(const Operation& operation, const Shape& expected, const Shape& found) {
+  throw ShapeError(detail::operation_name(operation) + ": expected shape " + expected.str() + ", got " + found.str());
 }
 
-inline void check_shape(const std::string& operation, const Shape& expected, const Shape& found) {
+template <class Operation>
+void check_shape(const Operation& operation, const Shape& expected, const Shape& found) {
   if (expected != found) throw_shape_mismatch(operation, expected, found);
 }
 
 // Throws unless `shape` has the given rank; `layout` names the axes for the message, e.g. "[N, C, H, W]".
-inline void check_rank(const std::string& operation, const Shape& shape, int rank, const char* layout) {
+template <class Operation>
+void check_rank(const Operation& operation, const Shape& shape, int rank, const char* layout) {
   if (shape.rank() != rank) {
-    throw ShapeError(operation + ": expected a rank-" + std::to_string(rank) + " input " + layout + ", got " +
-                     shape.str());
+    throw ShapeError(detail::operation_name(operation) + ": expected a rank-" + std::to_string(rank) + " input " +
+                     layout + ", got " + shape.str());
   }
 }
 

@@ -41,7 +41,12 @@ class Tensor {
 
   const Shape& shape() const { return shape_; }
   Index numel() const { return shape_.numel(); }
-  Index size(int axis) const { return shape_[axis]; }
+  Index size(int axis) const {
+    if (axis < 0 || axis >= shape_.rank()) {
+      throw ShapeError("fnn::Tensor::size: no axis " + std::to_string(axis) + " in shape " + shape_.str());
+    }
+    return shape_[axis];
+  }
   int rank() const { return shape_.rank(); }
   bool empty() const { return data_.empty(); }
 

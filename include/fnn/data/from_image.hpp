@@ -10,7 +10,7 @@
 
 namespace fnn::data {
 
-// A one-image Dataset (label -1 is not allowed, so the label is 0 and meaningless) of size x size pixels.
+// A one-image Dataset of size x size pixels; its label, 0, means nothing.
 inline Dataset fashion_mnist_like(const GrayImage& image, Index size = 28) {
   const int w = image.width, h = image.height;
   if (w < 1 || h < 1) throw ValueError("fnn::data::fashion_mnist_like: the image is empty");

@@ -25,10 +25,4 @@ void fan_in_uniform(Tensor<Scalar>& t, Index fan_in, Rng& rng) {
   uniform(t, -bound, bound, rng);
 }
 
-// He et al.'s initialisation for ReLU networks, N(0, 2 / fan_in).
-template <class Scalar>
-void kaiming_normal(Tensor<Scalar>& t, Index fan_in, Rng& rng) {
-  normal(t, 0.0, std::sqrt(2.0 / static_cast<double>(fan_in)), rng);
-}
-
 }  // namespace fnn::init

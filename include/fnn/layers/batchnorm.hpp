@@ -28,7 +28,7 @@ class BatchNorm : public Layer<Scalar> {
 
   Shape output_shape(const Shape& in) const override {
     if (spatial_) {
-      check_rank(name(), in, 4, "[N, C, H, W]");
+      check_rank([this] { return name(); }, in, 4, "[N, C, H, W]");
     } else if (in.rank() != 2 && in.rank() != 3) {
       throw ShapeError(name() + ": expected a rank-2 input [N, C] or rank-3 input [N, C, L], got " + in.str());
     }
@@ -39,12 +39,14 @@ class BatchNorm : public Layer<Scalar> {
   }
 
   const Tensor<Scalar>& forward(const Tensor<Scalar>& x) override {
-    output_.resize(output_shape(x.shape()));
-    xhat_.resize(x.shape());
-    const Index n_batch = x.size(0), s = x.numel() / (n_batch * channels_), m = n_batch * s;
-    if (this->training() && m < 2) {
-      throw ValueError(name() + ": training needs more than 1 value per channel, got input " + x.shape().str());
+    output_shape(x.shape());
+    const Index n_batch = x.size(0), m = n_batch > 0 ? x.numel() / channels_ : 0, s = n_batch > 0 ? m / n_batch : 0;
+    if (m < (this->training() ? 2 : 1)) {
+      throw ValueError(name() + ": " + (this->training() ? "training needs more than 1 value" : "needs a value") +
+                       " per channel, got input " + x.shape().str());
     }
+    output_.resize(x.shape());
+    xhat_.resize(x.shape());
 #pragma omp parallel for schedule(static)
     for (Index c = 0; c < channels_; ++c) {
       Scalar mean = running_mean_[c], var = running_var_[c];
@@ -77,11 +79,12 @@ class BatchNorm : public Layer<Scalar> {
     const Scalar m = Scalar(n_batch * s);
 #pragma omp parallel for schedule(static)
     for (Index c = 0; c < channels_; ++c) {
-      Scalar sum_dy = 0, sum_dy_xhat = 0;
+      double sums[2] = {0, 0};  // sum dy, sum dy * xhat; in double, as the statistics in forward
       for (Index n = 0; n < n_batch; ++n) {
-        sum_dy += slice(dy, n, c, s).sum();
-        sum_dy_xhat += (slice(dy, n, c, s) * slice(xhat_, n, c, s)).sum();
+        sums[0] += slice(dy, n, c, s).sum();
+        sums[1] += (slice(dy, n, c, s) * slice(xhat_, n, c, s)).sum();
       }
+      const auto sum_dy = static_cast<Scalar>(sums[0]), sum_dy_xhat = static_cast<Scalar>(sums[1]);
       weight_.grad[c] += sum_dy_xhat;
       bias_.grad[c] += sum_dy;
       const Scalar scale = weight_.value[c] * inv_std_[c];

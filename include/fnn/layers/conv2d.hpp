@@ -44,7 +44,7 @@ class Conv2d final : public Layer<Scalar> {
   }
 
   Shape output_shape(const Shape& in) const override {
-    check_rank(name(), in, 4, "[N, C, H, W]");
+    check_rank([this] { return name(); }, in, 4, "[N, C, H, W]");
     if (in[1] != in_) throw_shape_mismatch(name(), Shape{in[0], in_, in[2], in[3]}, in);
     const Index ho = out_extent(in[2]), wo = out_extent(in[3]);
     if (ho < 1 || wo < 1) {
@@ -115,7 +115,8 @@ class Conv2d final : public Layer<Scalar> {
   // a patch row reads zero padding.
   void valid_columns(Index j, Index w, Index wo, Index& lo, Index& hi) const {
     lo = pad_ - j > 0 ? (pad_ - j + stride_ - 1) / stride_ : 0;
-    hi = std::min(wo, (w - 1 + pad_ - j) / stride_ + 1);
+    const Index last = w - 1 + pad_ - j;  // ow * stride <= last; negative: no column is inside
+    hi = last < 0 ? 0 : std::min(wo, last / stride_ + 1);
     if (hi < lo) hi = lo;
   }
 

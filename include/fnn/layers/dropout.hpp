@@ -29,7 +29,6 @@ class Dropout final : public Layer<Scalar> {
   // need the same function on every evaluation).
   void freeze_mask(bool frozen) { mask_frozen_ = frozen; }
   double p() const { return p_; }
-  Rng& rng() { return rng_; }
 
   const Tensor<Scalar>& forward(const Tensor<Scalar>& x) override {
     output_.resize(x.shape());

@@ -77,7 +77,7 @@ class Layer {
     if (output.empty() && output.shape().rank() == 0) {
       throw UsageError(name() + ": backward called before forward");
     }
-    check_shape(name() + " backward (gradient of the output)", output.shape(), grad_output.shape());
+    check_shape([this] { return name() + " backward (gradient of the output)"; }, output.shape(), grad_output.shape());
   }
 
  private:

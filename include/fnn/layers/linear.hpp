@@ -17,6 +17,7 @@ class Linear final : public Layer<Scalar> {
   Linear(Index in_features, Index out_features, Rng& rng, bool bias = true)
       : in_(in_features), out_(out_features), has_bias_(bias), weight_({out_features, in_features}),
         bias_({bias ? out_features : 0}) {
+    if (in_ < 1 || out_ < 1) throw ValueError(name() + ": the feature counts must be positive");
     init::fan_in_uniform(weight_.value, in_, rng);
     init::fan_in_uniform(bias_.value, in_, rng);
   }
@@ -27,7 +28,7 @@ class Linear final : public Layer<Scalar> {
   }
 
   Shape output_shape(const Shape& input) const override {
-    check_rank(name(), input, 2, "[N, in_features] (add a Flatten before it)");
+    check_rank([this] { return name(); }, input, 2, "[N, in_features] (add a Flatten before it)");
     if (input[1] != in_) throw_shape_mismatch(name(), Shape{input[0], in_}, input);
     return {input[0], out_};
   }

@@ -28,7 +28,8 @@ class LogSoftmax final : public Layer<Scalar> {
   std::string name() const override { return "LogSoftmax(dim=1)"; }
 
   Shape output_shape(const Shape& input) const override {
-    check_rank(name(), input, 2, "[N, C]");
+    check_rank([this] { return name(); }, input, 2, "[N, C]");
+    if (input[1] < 1) throw ShapeError(name() + ": no classes in input " + input.str());
     return input;
   }
 

@@ -15,8 +15,12 @@ namespace fnn {
 template <class Scalar>
 class MaxPool2d final : public Layer<Scalar> {
  public:
+  // stride 0 means stride = kernel_size, as PyTorch's default.
   explicit MaxPool2d(Index kernel_size, Index stride = 0) : k_(kernel_size), stride_(stride > 0 ? stride : kernel_size) {
-    if (k_ < 1) throw ValueError("MaxPool2d: kernel size must be positive, got " + std::to_string(k_));
+    if (k_ < 1 || stride < 0) {
+      throw ValueError("MaxPool2d: kernel size must be positive and stride non-negative, got " + std::to_string(k_) +
+                       " and " + std::to_string(stride));
+    }
   }
 
   std::string name() const override {
@@ -24,7 +28,7 @@ class MaxPool2d final : public Layer<Scalar> {
   }
 
   Shape output_shape(const Shape& in) const override {
-    check_rank(name(), in, 4, "[N, C, H, W]");
+    check_rank([this] { return name(); }, in, 4, "[N, C, H, W]");
     if (in[2] < k_ || in[3] < k_) throw ShapeError(name() + ": input " + in.str() + " is smaller than the window");
     return {in[0], in[1], (in[2] - k_) / stride_ + 1, (in[3] - k_) / stride_ + 1};
   }

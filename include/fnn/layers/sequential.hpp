@@ -40,7 +40,12 @@ class Sequential final : public Layer<Scalar> {
   }
 
   std::size_t size() const { return layers_.size(); }
-  Layer<Scalar>& operator[](std::size_t i) { return *layers_.at(i); }
+  Layer<Scalar>& operator[](std::size_t i) {
+    if (i >= layers_.size()) {
+      throw ValueError("Sequential: no layer " + std::to_string(i) + " in a model of " + std::to_string(layers_.size()));
+    }
+    return *layers_[i];
+  }
 
   std::string name() const override { return "Sequential(" + std::to_string(layers_.size()) + " layers)"; }
 

@@ -13,13 +13,9 @@ class CrossEntropyLoss {
   Scalar forward(const Tensor<Scalar>& logits, const Targets& targets) {
     check_targets("CrossEntropyLoss", logits, targets);
     log_softmax_rows(logits, log_probs_);
-    const Index n_batch = logits.size(0);
-    double sum = 0;
-    for (Index n = 0; n < n_batch; ++n) sum += log_probs_(n, targets[static_cast<std::size_t>(n)]);
     grad_.resize(logits.shape());
-    grad_.array() = log_probs_.array().exp() / Scalar(n_batch);
-    for (Index n = 0; n < n_batch; ++n) grad_(n, targets[static_cast<std::size_t>(n)]) -= Scalar(1) / Scalar(n_batch);
-    return static_cast<Scalar>(-sum / static_cast<double>(n_batch));
+    grad_.array() = log_probs_.array().exp() / Scalar(logits.size(0));
+    return mean_nll_into_grad(log_probs_, targets, grad_);
   }
 
   const Tensor<Scalar>& backward() const {

@@ -11,14 +11,9 @@ class NLLLoss {
  public:
   Scalar forward(const Tensor<Scalar>& log_probs, const Targets& targets) {
     check_targets("NLLLoss", log_probs, targets);
-    const Index n_batch = log_probs.size(0);
-    double sum = 0;
-    for (Index n = 0; n < n_batch; ++n) sum += log_probs(n, targets[static_cast<std::size_t>(n)]);
     grad_.resize(log_probs.shape());
     grad_.zero();
-    const Scalar g = Scalar(-1) / Scalar(n_batch);
-    for (Index n = 0; n < n_batch; ++n) grad_(n, targets[static_cast<std::size_t>(n)]) = g;
-    return static_cast<Scalar>(-sum / static_cast<double>(n_batch));
+    return mean_nll_into_grad(log_probs, targets, grad_);
   }
 
   // dLoss/dInput for the last forward.

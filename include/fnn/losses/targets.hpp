@@ -12,18 +12,34 @@ using Targets = std::vector<std::int32_t>;
 
 // Checks that `input` is [N, C] with one target per row, each in [0, C).
 template <class Scalar>
-void check_targets(const std::string& loss, const Tensor<Scalar>& input, const Targets& targets) {
+void check_targets(const char* loss, const Tensor<Scalar>& input, const Targets& targets) {
   check_rank(loss, input.shape(), 2, "[N, C]");
   if (static_cast<Index>(targets.size()) != input.size(0)) {
-    throw ShapeError(loss + ": " + std::to_string(targets.size()) + " targets for an input of shape " +
+    throw ShapeError(std::string(loss) + ": " + std::to_string(targets.size()) + " targets for an input of shape " +
                      input.shape().str());
   }
   for (std::size_t n = 0; n < targets.size(); ++n) {
     if (targets[n] < 0 || targets[n] >= input.size(1)) {
-      throw ValueError(loss + ": target " + std::to_string(targets[n]) + " of sample " + std::to_string(n) +
+      throw ValueError(std::string(loss) + ": target " + std::to_string(targets[n]) + " of sample " + std::to_string(n) +
                        " is outside [0, " + std::to_string(input.size(1)) + ")");
     }
   }
+}
+
+// Both classification losses end the same way: loss = -(1/N) sum_n log_probs[n, t_n], and the gradient
+// gets -1/N at each target entry. `grad` holds the rest of the gradient already (zero for NLLLoss,
+// softmax / N for CrossEntropyLoss).
+template <class Scalar>
+Scalar mean_nll_into_grad(const Tensor<Scalar>& log_probs, const Targets& targets, Tensor<Scalar>& grad) {
+  const Index n_batch = log_probs.size(0);
+  const Scalar g = Scalar(1) / Scalar(n_batch);
+  double sum = 0;
+  for (Index n = 0; n < n_batch; ++n) {
+    const auto t = targets[static_cast<std::size_t>(n)];
+    sum += log_probs(n, t);
+    grad(n, t) -= g;
+  }
+  return static_cast<Scalar>(-sum / static_cast<double>(n_batch));
 }
 
 }  // namespace fnn

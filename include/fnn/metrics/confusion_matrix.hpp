@@ -38,7 +38,11 @@ class ConfusionMatrix {
       throw ShapeError("fnn::metrics::ConfusionMatrix::add: " + std::to_string(predicted.size()) +
                        " predictions for " + std::to_string(truth.size()) + " true labels");
     }
-    for (std::size_t i = 0; i < truth.size(); ++i) add(predicted[i], truth[i]);
+    for (std::size_t i = 0; i < truth.size(); ++i) {  // all checked before any is counted
+      check_class("predicted class", predicted[i]);
+      check_class("true class", truth[i]);
+    }
+    for (std::size_t i = 0; i < truth.size(); ++i) ++counts_[cell(predicted[i], truth[i])];
   }
 
   // From a batch of scores [N, num_classes] (logits or log-probabilities) and its targets.

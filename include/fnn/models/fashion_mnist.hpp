@@ -41,36 +41,40 @@ Sequential<Scalar> lenet(Rng& rng) {
   return m;
 }
 
-// Seed 001, first model: 784-128-64-10 with dropout after each hidden layer, ending in LogSoftmax.
+// A fully-connected network on flattened images: Linear-ReLU(-Dropout) for each hidden width, then a
+// Linear to 10 classes, optionally followed by LogSoftmax. The MLP seeds differ only in these choices.
 template <class Scalar>
-Sequential<Scalar> mlp_dropout(Rng& rng, double p = 0.25) {
+Sequential<Scalar> mlp(Rng& rng, const std::vector<Index>& hidden, double dropout, bool log_softmax) {
   Sequential<Scalar> m;
   m.add(Flatten<Scalar>());
-  m.add(Linear<Scalar>(784, 128, rng));
-  m.add(ReLU<Scalar>());
-  m.add(Dropout<Scalar>(p, rng));
-  m.add(Linear<Scalar>(128, 64, rng));
-  m.add(ReLU<Scalar>());
-  m.add(Dropout<Scalar>(p, rng));
-  m.add(Linear<Scalar>(64, 10, rng));
-  m.add(LogSoftmax<Scalar>());
+  Index in = 784;
+  for (Index width : hidden) {
+    m.add(Linear<Scalar>(in, width, rng));
+    m.add(ReLU<Scalar>());
+    if (dropout > 0) m.add(Dropout<Scalar>(dropout, rng));
+    in = width;
+  }
+  m.add(Linear<Scalar>(in, 10, rng));
+  if (log_softmax) m.add(LogSoftmax<Scalar>());
   return m;
 }
 
-// Seed 001, second model: more fully-connected layers, each followed by dropout, ending in LogSoftmax.
+// Seed 001, first model: 784-128-64-10 with dropout 0.25 after each hidden layer, ending in LogSoftmax.
 template <class Scalar>
-Sequential<Scalar> deep_mlp_dropout(Rng& rng, double p = 0.25) {
-  Sequential<Scalar> m;
-  m.add(Flatten<Scalar>());
-  const Index widths[] = {784, 512, 256, 128, 64};
-  for (int i = 0; i + 1 < 5; ++i) {
-    m.add(Linear<Scalar>(widths[i], widths[i + 1], rng));
-    m.add(ReLU<Scalar>());
-    m.add(Dropout<Scalar>(p, rng));
-  }
-  m.add(Linear<Scalar>(64, 10, rng));
-  m.add(LogSoftmax<Scalar>());
-  return m;
+Sequential<Scalar> mlp_dropout(Rng& rng) {
+  return mlp<Scalar>(rng, {128, 64}, 0.25, true);
+}
+
+// Seed 001, second model: more fully-connected layers, each followed by dropout 0.25, ending in LogSoftmax.
+template <class Scalar>
+Sequential<Scalar> deep_mlp_dropout(Rng& rng) {
+  return mlp<Scalar>(rng, {512, 256, 128, 64}, 0.25, true);
+}
+
+// Seed 003: 784-128-64-10, no dropout, logits out.
+template <class Scalar>
+Sequential<Scalar> mlp(Rng& rng) {
+  return mlp<Scalar>(rng, {128, 64}, 0.0, false);
 }
 
 // Seed 002: conv 1->20 k5, pool, conv 20->50 k5, pool, fc 800->500->10.
@@ -83,19 +87,6 @@ Sequential<Scalar> cnn_20_50(Rng& rng) {
   m.add(Linear<Scalar>(800, 500, rng));
   m.add(ReLU<Scalar>());
   m.add(Linear<Scalar>(500, 10, rng));
-  return m;
-}
-
-// Seed 003: 784-128-64-10, no dropout, logits out.
-template <class Scalar>
-Sequential<Scalar> mlp(Rng& rng) {
-  Sequential<Scalar> m;
-  m.add(Flatten<Scalar>());
-  m.add(Linear<Scalar>(784, 128, rng));
-  m.add(ReLU<Scalar>());
-  m.add(Linear<Scalar>(128, 64, rng));
-  m.add(ReLU<Scalar>());
-  m.add(Linear<Scalar>(64, 10, rng));
   return m;
 }
 

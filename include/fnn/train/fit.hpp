@@ -32,8 +32,8 @@ class PassMeter {
   template <class Scalar>
   void add(double batch_mean_loss, const Tensor<Scalar>& scores, const Targets& labels) {
     if (!std::isfinite(batch_mean_loss)) {
-      throw ValueError("training diverged: the loss is " + std::to_string(batch_mean_loss) + " after " +
-                       std::to_string(count_) + " samples");
+      throw ValueError("the loss is " + std::to_string(batch_mean_loss) + " after " + std::to_string(count_) +
+                       " samples of the pass: training diverged");
     }
     metrics::predicted_classes(scores, predicted_);
     loss_sum_ += batch_mean_loss * static_cast<double>(labels.size());
@@ -63,7 +63,11 @@ class PassMeter {
 template <class Scalar, class Loss>
 PassResult evaluate(Layer<Scalar>& model, Loss& loss, data::DataLoader<Scalar>& loader,
                     metrics::ConfusionMatrix* confusion = nullptr) {
-  const bool was_training = model.training();
+  struct RestoreMode {  // also when the loss or a metric throws
+    Layer<Scalar>& model;
+    bool training;
+    ~RestoreMode() { model.set_training(training); }
+  } restore{model, model.training()};
   model.eval();
   PassMeter meter;
   data::Batch<Scalar> batch;
@@ -73,7 +77,6 @@ PassResult evaluate(Layer<Scalar>& model, Loss& loss, data::DataLoader<Scalar>& 
     meter.add(static_cast<double>(loss.forward(scores, batch.labels)), scores, batch.labels);
     if (confusion) confusion->add(meter.last_predictions(), batch.labels);
   }
-  model.set_training(was_training);
   return meter.result();
 }
 
