@@ -117,7 +117,7 @@ inline std::function<void(const fnn::train::EpochRecord&)> print_epochs(int epoc
 
 // Evaluates on `loader` and prints the confusion matrix and, optionally, the per-class report.
 template <class Loss>
-fnn::train::PassResult print_test_metrics(fnn::Sequential<float>& model, Loss& loss,
+fnn::train::PassResult print_test_metrics(fnn::Layer<float>& model, Loss& loss,
                                           fnn::data::DataLoader<float>& loader, bool per_class_report) {
   fnn::metrics::ConfusionMatrix confusion(fnn::data::fashion_mnist_num_classes);
   const fnn::train::PassResult r = fnn::train::evaluate(model, loss, loader, &confusion);

@@ -4,8 +4,10 @@
 // Architecture 3 has a BatchNorm after every convolution and after the dense layer: that is what the
 // seed's count of 1,677,674 parameters adds up to (--no-batchnorm removes them).
 // fnn's own improvements, off by default: --flip (random horizontal flip), --augment (random crop with
-// padding 2 as well as the flip) and --cosine (cosine learning-rate schedule down to 0 over the run,
-// which every training example offers).
+// padding 2 as well as the flip), --flip-average (test images classified by the mean of the outputs for
+// the image and its mirror image), --label-smoothing, --sgd (SGD with Nesterov momentum 0.9 and weight
+// decay 5e-4 in place of Adam) and --cosine (cosine learning-rate schedule down to 0 over the run, which
+// every training example offers).
 #include "common/example.hpp"
 
 int main(int argc, char** argv) {
@@ -16,11 +18,18 @@ int main(int argc, char** argv) {
   s.lr = 0.001;
   example::add_settings_flags(app, s);
   int arch = 3;
-  bool batchnorm = true, flip = false, augment = false;
+  bool batchnorm = true, flip = false, augment = false, sgd = false, flip_average = false;
   app.add_option("--arch", arch, "Architecture 1, 2 or 3 (VGG-like)")->capture_default_str()->check(CLI::Range(1, 3));
   app.add_flag("--batchnorm,!--no-batchnorm", batchnorm, "Architecture 3 with its BatchNorm layers (default)");
   app.add_flag("--flip", flip, "Random horizontal flip of the training images");
   app.add_flag("--augment", augment, "Random crop (padding 2) and horizontal flip of the training images");
+  double label_smoothing = 0;
+  app.add_option("--label-smoothing", label_smoothing, "Label smoothing of the cross-entropy loss")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
+  app.add_flag("--flip-average", flip_average,
+               "Test-time augmentation: average the outputs for each test image and its mirror image");
+  app.add_flag("--sgd", sgd, "SGD with Nesterov momentum 0.9 and weight decay 5e-4 in place of Adam");
   return example::run(app, argc, argv, [&] {
     example::prepare(s, "out/seed004_keras_cnn");
     const example::Data data = example::load_data(s);
@@ -34,15 +43,22 @@ int main(int argc, char** argv) {
         arch == 1 ? "keras_arch1" : arch == 2 ? "keras_arch2" : batchnorm ? "vgg_like_bn" : "vgg_like";
     fnn::Sequential<float> model = fnn::models::by_name<float>(architecture, rng);
     model.summary({1, 1, 28, 28});
-    fnn::Adam<float> adam(model.parameters(), {s.lr});
-    fnn::CrossEntropyLoss<float> loss;
+    std::unique_ptr<fnn::Optimizer<float>> optimizer;
+    if (sgd) {
+      optimizer = std::make_unique<fnn::SGD<float>>(model.parameters(), fnn::SGDOptions{s.lr, 0.9, 0.0, 5e-4, true});
+    } else {
+      optimizer = std::make_unique<fnn::Adam<float>>(model.parameters(), fnn::AdamOptions{s.lr});
+    }
+    fnn::CrossEntropyLoss<float> loss(label_smoothing);
     fnn::train::FitOptions<float> options;
     options.epochs = s.epochs;
     options.test = &test;
     options.on_epoch = example::print_epochs(s.epochs);
-    example::add_schedule(options, adam, s);
-    const fnn::train::History history = fnn::train::fit(model, loss, adam, train, options);
-    example::print_test_metrics(model, loss, test, true);
+    example::add_schedule(options, *optimizer, s);
+    fnn::HorizontalFlipAverage<float> averaged(model);
+    fnn::Layer<float>& classifier = flip_average ? static_cast<fnn::Layer<float>&>(averaged) : model;
+    const fnn::train::History history = fnn::train::fit(classifier, loss, *optimizer, train, options);
+    example::print_test_metrics(classifier, loss, test, true);
     const double seed_accuracy[] = {0.9134, 0.9302, 0.948};
     example::finish_run(s, {"seed004_arch" + std::to_string(arch), architecture, {}, seed_accuracy[arch - 1],
                             history.last().test.accuracy},

@@ -14,6 +14,7 @@
 #include "fnn/layers/conv2d.hpp"
 #include "fnn/layers/dropout.hpp"
 #include "fnn/layers/flatten.hpp"
+#include "fnn/layers/horizontal_flip_average.hpp"
 #include "fnn/layers/linear.hpp"
 #include "fnn/layers/log_softmax.hpp"
 #include "fnn/layers/maxpool2d.hpp"

@@ -1,40 +1,18 @@
 #pragma once
-// Helpers for the data tests: a temporary folder that removes itself, byte-level file access for
-// damaging files on purpose, and small synthetic data sets.
-#include <stdlib.h>
-
+// Helpers for the data tests: byte-level file access for damaging files on purpose, and small
+// synthetic data sets.
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
-#include <stdexcept>
-#include <system_error>
 #include <string>
 #include <vector>
 
 #include <fnn/fnn.hpp>
 
+#include "support/temp_folder.hpp"
+
 namespace fnn::test {
-
-class TempFolder {
- public:
-  TempFolder() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "fnn-data-test-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("cannot create a temporary folder");
-    path_ = pattern;
-  }
-  TempFolder(const TempFolder&) = delete;
-  TempFolder& operator=(const TempFolder&) = delete;
-  ~TempFolder() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-  std::string file(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
 
 inline std::vector<unsigned char> read_bytes(const std::string& path) {
   std::ifstream f(path, std::ios::binary);

@@ -4,18 +4,13 @@
 #include <fstream>
 
 #include "support/random_tensor.hpp"
+#include "support/temp_folder.hpp"
 
 using Catch::Matchers::Contains;
 using namespace fnn;
 namespace fs = std::filesystem;
 
 namespace {
-
-fs::path temp_dir() {
-  const fs::path dir = fs::temp_directory_path() / ("fnn_io_test_" + std::to_string(::getpid()));
-  fs::create_directories(dir);
-  return dir;
-}
 
 Sequential<float> small_cnn(Rng& rng) {
   Sequential<float> m;
@@ -40,7 +35,8 @@ void write_bytes(const fs::path& p, const std::vector<char>& bytes) {
 }  // namespace
 
 TEST_CASE("Save and load round-trip parameters and BatchNorm statistics exactly") {
-  const fs::path file = temp_dir() / "model.fnn";
+  const test::TempFolder tmp;
+  const fs::path file = tmp.path() / "model.fnn";
   Rng rng(1);
   auto a = small_cnn(rng);
   const auto x = test::random_normal<float>({4, 1, 5, 5}, rng);
@@ -60,7 +56,8 @@ TEST_CASE("Save and load round-trip parameters and BatchNorm statistics exactly"
 }
 
 TEST_CASE("Loading into a model of another shape names the tensor that differs and changes nothing") {
-  const fs::path file = temp_dir() / "mlp.fnn";
+  const test::TempFolder tmp;
+  const fs::path file = tmp.path() / "mlp.fnn";
   Rng rng(3);
   Sequential<float> a;
   a.add(Linear<float>(4, 8, rng));
@@ -86,7 +83,8 @@ TEST_CASE("Loading into a model of another shape names the tensor that differs a
 }
 
 TEST_CASE("Damaged model files are refused with the reason") {
-  const fs::path dir = temp_dir();
+  const test::TempFolder tmp;
+  const fs::path dir = tmp.path();
   const fs::path file = dir / "good.fnn";
   Rng rng(4);
   Sequential<float> m;
@@ -127,9 +125,8 @@ TEST_CASE("Damaged model files are refused with the reason") {
 }
 
 TEST_CASE("Saving replaces the file atomically and leaves no temporary behind") {
-  const fs::path dir = temp_dir() / "atomic";
-  fs::remove_all(dir);
-  fs::create_directories(dir);
+  const test::TempFolder tmp;
+  const fs::path dir = tmp.path();
   Rng rng(5);
   Sequential<double> m;
   m.add(Linear<double>(2, 2, rng));
@@ -140,7 +137,8 @@ TEST_CASE("Saving replaces the file atomically and leaves no temporary behind") 
 }
 
 TEST_CASE("A float file loads into a double model") {
-  const fs::path file = temp_dir() / "float.fnn";
+  const test::TempFolder tmp;
+  const fs::path file = tmp.path() / "float.fnn";
   Rng a(6), b(6);
   Sequential<float> f;
   f.add(Linear<float>(3, 2, a));

@@ -1,4 +1,5 @@
 #include <catch2/catch.hpp>
+#include <cmath>
 
 #include "support/random_tensor.hpp"
 
@@ -29,6 +30,16 @@ TEST_CASE("CrossEntropyLoss equals LogSoftmax followed by NLLLoss, and stays fin
   CHECK(std::isfinite(ce.backward().array().sum()));
 }
 
+TEST_CASE("CrossEntropyLoss with label smoothing, worked by hand") {
+  // softmax(log 1, log 3) = (1/4, 3/4); target 0; smoothing 0.5 puts 0.75 on class 0 and 0.25 on class 1.
+  CrossEntropyLoss<double> ce(0.5);
+  const Tensor<double> logits({1, 2}, {0.0, std::log(3.0)});
+  CHECK(ce.forward(logits, {0}) == Approx(-(0.75 * std::log(0.25) + 0.25 * std::log(0.75))).epsilon(1e-14));
+  CHECK(ce.backward()(0, 0) == Approx(0.25 - 0.75));
+  CHECK(ce.backward()(0, 1) == Approx(0.75 - 0.25));
+  CHECK_THROWS_WITH(CrossEntropyLoss<double>(1.5), Contains("label_smoothing must be in [0, 1]"));
+}
+
 TEST_CASE("Loss gradients match finite differences") {
   Rng rng(2);
   for (auto [n, c] : {std::pair{1, 3}, std::pair{4, 10}, std::pair{7, 2}}) {
@@ -40,6 +51,11 @@ TEST_CASE("Loss gradients match finite differences") {
     INFO(r1.report());
     CHECK(r1.ok());
     CHECK(r1["input"].nonzero == n * c);
+    CrossEntropyLoss<double> smoothed(0.1);
+    const auto r3 = gradcheck_loss(smoothed, x, t);
+    INFO(r3.report());
+    CHECK(r3.ok());
+    CHECK(r3["input"].nonzero == n * c);
     NLLLoss<double> nll;
     const auto r2 = gradcheck_loss(nll, x, t);
     INFO(r2.report());

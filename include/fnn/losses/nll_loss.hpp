@@ -13,7 +13,7 @@ class NLLLoss {
     check_targets("NLLLoss", log_probs, targets);
     grad_.resize(log_probs.shape());
     grad_.zero();
-    return mean_nll_into_grad(log_probs, targets, grad_);
+    return static_cast<Scalar>(mean_nll_into_grad(log_probs, targets, grad_));
   }
 
   // dLoss/dInput for the last forward.

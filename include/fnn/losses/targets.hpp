@@ -26,20 +26,21 @@ void check_targets(const char* loss, const Tensor<Scalar>& input, const Targets&
   }
 }
 
-// Both classification losses end the same way: loss = -(1/N) sum_n log_probs[n, t_n], and the gradient
-// gets -1/N at each target entry. `grad` holds the rest of the gradient already (zero for NLLLoss,
-// softmax / N for CrossEntropyLoss).
+// Both classification losses end the same way: returns the mean NLL -(1/N) sum_n log_probs[n, t_n] and
+// subtracts weight/N from the gradient at each target entry. `grad` holds the rest of the gradient
+// already (zero for NLLLoss, the softmax term for CrossEntropyLoss, whose weight is 1 - label smoothing).
 template <class Scalar>
-Scalar mean_nll_into_grad(const Tensor<Scalar>& log_probs, const Targets& targets, Tensor<Scalar>& grad) {
+double mean_nll_into_grad(const Tensor<Scalar>& log_probs, const Targets& targets, Tensor<Scalar>& grad,
+                          Scalar weight = 1) {
   const Index n_batch = log_probs.size(0);
-  const Scalar g = Scalar(1) / Scalar(n_batch);
+  const Scalar g = weight / Scalar(n_batch);
   double sum = 0;
   for (Index n = 0; n < n_batch; ++n) {
     const auto t = targets[static_cast<std::size_t>(n)];
     sum += log_probs(n, t);
     grad(n, t) -= g;
   }
-  return static_cast<Scalar>(-sum / static_cast<double>(n_batch));
+  return -sum / static_cast<double>(n_batch);
 }
 
 }  // namespace fnn
