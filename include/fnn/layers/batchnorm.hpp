@@ -79,19 +79,18 @@ class BatchNorm : public Layer<Scalar> {
     const Scalar m = Scalar(n_batch * s);
 #pragma omp parallel for schedule(static)
     for (Index c = 0; c < channels_; ++c) {
-      double sums[2] = {0, 0};  // sum dy, sum dy * xhat; in double, as the statistics in forward
+      double sum_dy = 0, sum_dy_xhat = 0;  // in double, as the statistics in forward
       for (Index n = 0; n < n_batch; ++n) {
-        sums[0] += slice(dy, n, c, s).sum();
-        sums[1] += (slice(dy, n, c, s) * slice(xhat_, n, c, s)).sum();
+        sum_dy += slice(dy, n, c, s).sum();
+        sum_dy_xhat += (slice(dy, n, c, s) * slice(xhat_, n, c, s)).sum();
       }
-      const auto sum_dy = static_cast<Scalar>(sums[0]), sum_dy_xhat = static_cast<Scalar>(sums[1]);
-      weight_.grad[c] += sum_dy_xhat;
-      bias_.grad[c] += sum_dy;
+      weight_.grad[c] += static_cast<Scalar>(sum_dy_xhat);
+      bias_.grad[c] += static_cast<Scalar>(sum_dy);
+      const auto mean_dy = static_cast<Scalar>(sum_dy / m), mean_dy_xhat = static_cast<Scalar>(sum_dy_xhat / m);
       const Scalar scale = weight_.value[c] * inv_std_[c];
       for (Index n = 0; n < n_batch; ++n) {
         if (batch_statistics_) {
-          slice(grad_input_, n, c, s) =
-              scale * (slice(dy, n, c, s) - sum_dy / m - slice(xhat_, n, c, s) * (sum_dy_xhat / m));
+          slice(grad_input_, n, c, s) = scale * (slice(dy, n, c, s) - mean_dy - slice(xhat_, n, c, s) * mean_dy_xhat);
         } else {
           slice(grad_input_, n, c, s) = scale * slice(dy, n, c, s);
         }
