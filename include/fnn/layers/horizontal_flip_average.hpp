@@ -15,7 +15,9 @@ namespace fnn {
 template <class Scalar>
 class HorizontalFlipAverage final : public Layer<Scalar> {
  public:
-  explicit HorizontalFlipAverage(Layer<Scalar>& model) : model_(model) { Layer<Scalar>::set_training(model.training()); }
+  explicit HorizontalFlipAverage(Layer<Scalar>& model) : model_(model) {
+    Layer<Scalar>::set_training(model.training());
+  }
 
   std::string name() const override { return "HorizontalFlipAverage(" + model_.name() + ")"; }
 

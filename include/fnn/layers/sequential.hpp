@@ -42,7 +42,8 @@ class Sequential final : public Layer<Scalar> {
   std::size_t size() const { return layers_.size(); }
   Layer<Scalar>& operator[](std::size_t i) {
     if (i >= layers_.size()) {
-      throw ValueError("Sequential: no layer " + std::to_string(i) + " in a model of " + std::to_string(layers_.size()));
+      throw ValueError("Sequential: no layer " + std::to_string(i) + " in a model of " +
+                       std::to_string(layers_.size()));
     }
     return *layers_[i];
   }

@@ -20,8 +20,8 @@ void check_targets(const char* loss, const Tensor<Scalar>& input, const Targets&
   }
   for (std::size_t n = 0; n < targets.size(); ++n) {
     if (targets[n] < 0 || targets[n] >= input.size(1)) {
-      throw ValueError(std::string(loss) + ": target " + std::to_string(targets[n]) + " of sample " + std::to_string(n) +
-                       " is outside [0, " + std::to_string(input.size(1)) + ")");
+      throw ValueError(std::string(loss) + ": target " + std::to_string(targets[n]) + " of sample " +
+                       std::to_string(n) + " is outside [0, " + std::to_string(input.size(1)) + ")");
     }
   }
 }
