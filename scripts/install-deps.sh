@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake clang libomp-14-dev
+  build-essential cmake clang libomp-14-dev libclang-rt-14-dev
   libeigen3-dev catch2 libstb-dev zlib1g-dev libbenchmark-dev
   libcli11-dev nlohmann-json3-dev
   dataset-fashion-mnist

@@ -22,27 +22,30 @@ struct Settings {
   int threads = fnn::num_threads();
   std::string data_dir = fnn::data::default_data_dir();
   std::string out_dir;
-  bool quick = false;   // a small subset for one epoch: the smoke test
+  bool quick = false;   // a small subset for one epoch (unless --epochs is given): the smoke test
+  bool epochs_given = false;
   bool cosine = false;  // fnn's improvement: cosine learning-rate schedule over the run
+  bool resume = false;  // continue from the checkpoint in the output folder
+  bool finite_checks = true;
 };
 
 inline void add_settings_flags(CLI::App& app, Settings& s) {
-  app.add_option("--epochs", s.epochs, "Training epochs")->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--epochs", s.epochs, "Training epochs")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber)
+      ->each([&s](const std::string&) { s.epochs_given = true; });
   app.add_option("--batch-size", s.batch_size, "Mini-batch size")->capture_default_str()->check(CLI::PositiveNumber);
   app.add_option("--lr", s.lr, "Learning rate")->capture_default_str()->check(CLI::NonNegativeNumber);
   app.add_option("--seed", s.seed, "Seed of every random draw")->capture_default_str();
   app.add_option("--threads", s.threads, "OpenMP threads")->capture_default_str()->check(CLI::PositiveNumber);
   app.add_option("--data", s.data_dir, "Fashion-MNIST folder (or set FNN_DATA)")->capture_default_str();
   app.add_option("--out", s.out_dir, "Output folder for the model, history and summary")->capture_default_str();
-  app.add_flag("--quick", s.quick, "Smoke test: 2,000 training and 1,000 test images, one epoch");
+  app.add_flag("--quick", s.quick, "Smoke test: 2,000 training and 1,000 test images, one epoch unless --epochs");
   app.add_flag("--cosine", s.cosine, "Cosine learning-rate schedule from --lr down to 0 over the epochs");
-}
-
-// With --cosine, steps a cosine schedule after every epoch of `fit`.
-inline void add_schedule(fnn::train::FitOptions<float>& options, fnn::Optimizer<float>& optimizer, const Settings& s) {
-  if (!s.cosine) return;
-  auto schedule = std::make_shared<fnn::CosineAnnealingLR<float>>(optimizer, s.epochs);
-  options.after_epoch = [schedule](int) { schedule->step(); };
+  app.add_flag("--resume", s.resume,
+               "Continue the run from its checkpoint in the output folder (saved after every epoch) up to --epochs");
+  app.add_flag("--finite-checks,!--no-finite-checks", s.finite_checks,
+               "Stop at the first NaN or infinity in any layer's output or gradient (default; the loss is always checked)");
 }
 
 // Parses the flags and runs `body`. A bad flag prints one line and the usage; any fnn error prints one
@@ -72,7 +75,7 @@ inline int run(CLI::App& app, int argc, char** argv, const std::function<void()>
 // any training starts.
 inline void prepare(Settings& s, const std::string& default_out) {
   fnn::set_num_threads(s.threads);
-  if (s.quick) s.epochs = 1;
+  if (s.quick && !s.epochs_given) s.epochs = 1;
   if (s.out_dir.empty()) s.out_dir = default_out;
   std::error_code ec;
   std::filesystem::create_directories(s.out_dir, ec);
@@ -113,6 +116,24 @@ inline fnn::data::DataLoader<float> make_loader(const fnn::data::Dataset& datase
 // Prints one line per epoch.
 inline std::function<void(const fnn::train::EpochRecord&)> print_epochs(int epochs) {
   return [epochs](const fnn::train::EpochRecord& r) { std::cout << fnn::train::epoch_line(r, epochs) << std::endl; };
+}
+
+// What every training run passes to fit: the epochs, a line per epoch, the --cosine schedule, and, when
+// the run has an experiment name, a checkpoint EXPERIMENT.checkpoint in the output folder after every
+// epoch, which --resume continues.
+inline fnn::train::FitOptions<float> fit_options(const Settings& s, fnn::Optimizer<float>& optimizer,
+                                                 const std::string& experiment) {
+  fnn::train::FitOptions<float> options;
+  options.epochs = s.epochs;
+  options.on_epoch = print_epochs(s.epochs);
+  options.check_finite = s.finite_checks;
+  if (s.cosine) options.schedule = std::make_shared<fnn::CosineAnnealingLR<float>>(optimizer, s.epochs);
+  if (!experiment.empty()) {
+    options.checkpoint = s.out_dir + "/" + experiment + ".checkpoint";
+    options.resume = s.resume;
+    if (s.resume) std::cout << "resuming from " << options.checkpoint << std::endl;
+  }
+  return options;
 }
 
 // Evaluates on `loader` and prints the confusion matrix and, optionally, the per-class report.

@@ -21,7 +21,9 @@ struct TrialResult {
   double train_accuracy = 0, test_accuracy = 0;
 };
 
-TrialResult run_trial(const example::Data& data, example::Settings s, const Trial& trial, bool verbose) {
+// A single run (`experiment` names its checkpoint) or, with an empty name, one quiet trial of the sweep.
+TrialResult run_trial(const example::Data& data, example::Settings s, const Trial& trial,
+                      const std::string& experiment) {
   s.batch_size = trial.batch_size;
   const fnn::data::Normalize normalize = trial.standardise ? fnn::data::dataset_statistics(data.train)
                                                            : fnn::data::Normalize{};
@@ -33,11 +35,9 @@ TrialResult run_trial(const example::Data& data, example::Settings s, const Tria
   TrialResult r{fnn::models::lenet<float>(rng), normalize, {}, 0, 0};
   fnn::Adam<float> adam(r.model.parameters(), {trial.lr});
   fnn::CrossEntropyLoss<float> loss;
-  fnn::train::FitOptions<float> options;
-  options.epochs = s.epochs;
+  fnn::train::FitOptions<float> options = example::fit_options(s, adam, experiment);
   options.test = &test;
-  if (verbose) options.on_epoch = example::print_epochs(s.epochs);
-  example::add_schedule(options, adam, s);
+  if (experiment.empty()) options.on_epoch = {};
   r.history = fnn::train::fit(r.model, loss, adam, train, options);
   r.train_accuracy = fnn::train::evaluate(r.model, loss, train_eval).accuracy;
   r.test_accuracy = r.history.last().test.accuracy;
@@ -52,7 +52,7 @@ void sweep(const example::Data& data, const example::Settings& s, const std::vec
   for (bool standardise : {false, true}) {
     for (fnn::Index batch : batch_sizes) {
       for (double lr : lrs) {
-        const TrialResult r = run_trial(data, s, {batch, lr, standardise}, false);
+        const TrialResult r = run_trial(data, s, {batch, lr, standardise}, "");
         const char* inputs = standardise ? "normal" : "not_normal";
         std::printf("%-10lld %-8g %-13s %-9.2f%% %-9.2f%% %.2f\n", static_cast<long long>(batch), lr, inputs,
                     100 * r.train_accuracy, 100 * r.test_accuracy, r.history.median_seconds());
@@ -84,10 +84,11 @@ int main(int argc, char** argv) {
   app.add_option("--sweep-batch-sizes", batch_sizes, "Batch sizes of the sweep")->capture_default_str()->check(CLI::PositiveNumber);
   app.add_option("--sweep-lrs", lrs, "Learning rates of the sweep")->capture_default_str()->check(CLI::PositiveNumber);
   return example::run(app, argc, argv, [&] {
+    if (do_sweep && s.resume) throw fnn::ValueError("--resume continues a single run, not a --sweep");
     example::prepare(s, "out/seed000_lenet");
     const example::Data data = example::load_data(s);
     if (do_sweep) return sweep(data, s, batch_sizes, lrs);
-    TrialResult r = run_trial(data, s, {s.batch_size, s.lr, !raw}, true);
+    TrialResult r = run_trial(data, s, {s.batch_size, s.lr, !raw}, "seed000_lenet");
     std::printf("Accuracy on train data: %.2f%%\nAccuracy on test data : %.2f%%\n", 100 * r.train_accuracy,
                 100 * r.test_accuracy);
     fnn::CrossEntropyLoss<float> loss;

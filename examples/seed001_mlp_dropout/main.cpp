@@ -45,11 +45,8 @@ void run_variant(const Variant& v, example::Settings s, const example::Data& dat
   fnn::Sequential<float> model = fnn::models::by_name<float>(v.architecture, rng);
   fnn::Adam<float> adam(model.parameters(), {s.lr});
   fnn::NLLLoss<float> loss;
-  fnn::train::FitOptions<float> options;
-  options.epochs = s.epochs;
+  fnn::train::FitOptions<float> options = example::fit_options(s, adam, v.name);
   options.validation = &validation;
-  options.on_epoch = example::print_epochs(s.epochs);
-  example::add_schedule(options, adam, s);
   const fnn::train::History history = fnn::train::fit(model, loss, adam, train, options);
   const double accuracy = fnn::train::evaluate(model, loss, test).accuracy;
   std::printf("%s test accuracy: %.2f%%\n", v.name, 100 * accuracy);

@@ -20,11 +20,8 @@ int main(int argc, char** argv) {
     model.summary({1, 1, 28, 28});
     fnn::SGD<float> sgd(model.parameters(), {s.lr, 0.9});
     fnn::CrossEntropyLoss<float> loss;
-    fnn::train::FitOptions<float> options;
-    options.epochs = s.epochs;
+    fnn::train::FitOptions<float> options = example::fit_options(s, sgd, "seed002_cnn");
     options.test = &test;
-    options.on_epoch = example::print_epochs(s.epochs);
-  example::add_schedule(options, sgd, s);
     const fnn::train::History history = fnn::train::fit(model, loss, sgd, train, options);
     example::finish_run(s, {"seed002_cnn", "cnn_20_50", {}, 0.92, history.last().test.accuracy}, model, history);
   });

@@ -23,9 +23,8 @@ Model build_model(fnn::Rng& rng) { return fnn::models::mlp<float>(rng); }
 
 fnn::train::History train_model(Model& model, Loader& train_loader, Criterion& criterion, int epochs) {
   fnn::SGD<float> optimizer(model.parameters(), {settings.lr, 0.9});
-  fnn::train::FitOptions<float> options;
+  fnn::train::FitOptions<float> options = example::fit_options(settings, optimizer, "seed003_mlp");
   options.epochs = epochs;
-  example::add_schedule(options, optimizer, settings);
   options.on_epoch = [](const fnn::train::EpochRecord& r) {
     std::printf("Train Epoch: %d  Accuracy: %lld/%lld(%.2f%%)  Loss: %.3f\n", r.epoch - 1, r.train.correct,
                 r.train.count, 100 * r.train.accuracy, r.train.loss);

@@ -50,18 +50,15 @@ int main(int argc, char** argv) {
       optimizer = std::make_unique<fnn::Adam<float>>(model.parameters(), fnn::AdamOptions{s.lr});
     }
     fnn::CrossEntropyLoss<float> loss(label_smoothing);
-    fnn::train::FitOptions<float> options;
-    options.epochs = s.epochs;
+    const std::string experiment = "seed004_arch" + std::to_string(arch);
+    fnn::train::FitOptions<float> options = example::fit_options(s, *optimizer, experiment);
     options.test = &test;
-    options.on_epoch = example::print_epochs(s.epochs);
-    example::add_schedule(options, *optimizer, s);
     fnn::HorizontalFlipAverage<float> averaged(model);
     fnn::Layer<float>& classifier = flip_average ? static_cast<fnn::Layer<float>&>(averaged) : model;
     const fnn::train::History history = fnn::train::fit(classifier, loss, *optimizer, train, options);
     example::print_test_metrics(classifier, loss, test, true);
     const double seed_accuracy[] = {0.9134, 0.9302, 0.948};
-    example::finish_run(s, {"seed004_arch" + std::to_string(arch), architecture, {}, seed_accuracy[arch - 1],
-                            history.last().test.accuracy},
+    example::finish_run(s, {experiment, architecture, {}, seed_accuracy[arch - 1], history.last().test.accuracy},
                         model, history);
   });
 }

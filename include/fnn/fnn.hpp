@@ -48,9 +48,11 @@
 
 #include "fnn/io/image.hpp"
 #include "fnn/io/model_io.hpp"
+#include "fnn/io/state_dict.hpp"
 #include "fnn/io/tensor_file.hpp"
 
 #include "fnn/check/gradcheck.hpp"
 
+#include "fnn/train/checkpoint.hpp"
 #include "fnn/train/fit.hpp"
 #include "fnn/train/history.hpp"

@@ -34,4 +34,10 @@ class UsageError : public Error {
   using Error::Error;
 };
 
+// A NaN or an infinity appeared in a loss, an activation or a gradient: training has diverged.
+class NumericalError : public Error {
+ public:
+  using Error::Error;
+};
+
 }  // namespace fnn

@@ -35,6 +35,7 @@
 #include "fnn/data/dataset.hpp"
 #include "fnn/data/normalize.hpp"
 #include "fnn/data/permutation.hpp"
+#include "fnn/io/state_dict.hpp"
 #include "fnn/losses/targets.hpp"
 
 namespace fnn::data {
@@ -112,6 +113,25 @@ class DataLoader {
   const std::vector<Index>& order() const { return order_; }
   // The number of epochs started.
   Index epoch() const { return epoch_; }
+
+  // The loader's part of a checkpoint, taken between epochs: its generators and epoch count, with the
+  // batch size and data set size, which must be the same when the state is loaded.
+  void save_state(StateDict& state, const std::string& prefix) const {
+    state.put_rng(prefix + "order_generator", order_rng_);
+    state.put_rng(prefix + "augment_generator", augment_rng_);
+    state.put_number(prefix + "epoch", static_cast<double>(epoch_));
+    state.put_number(prefix + "batch_size", static_cast<double>(options_.batch_size));
+    state.put_number(prefix + "samples", static_cast<double>(dataset_->size()));
+  }
+  void load_state(const StateDict& state, const std::string& prefix) {
+    state.expect_integer(prefix + "batch_size", options_.batch_size, "the batch size");
+    state.expect_integer(prefix + "samples", dataset_->size(), "the number of samples of " + prefix);
+    state.get_rng(prefix + "order_generator", order_rng_);
+    state.get_rng(prefix + "augment_generator", augment_rng_);
+    epoch_ = state.get_integer(prefix + "epoch");
+    order_.clear();
+    position_ = 0;
+  }
 
   // Fills `batch` with the next batch of the epoch; false once the epoch is over.
   bool next(Batch<Scalar>& batch) {

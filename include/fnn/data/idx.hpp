@@ -223,7 +223,6 @@ inline IdxArray read_idx(const std::string& path, int rank) {
   // truncation instead of first allocating all it claims.
   const std::size_t header = in.offset();
   const auto expected = static_cast<std::size_t>(numel);
-  array.data.reserve(std::min<std::size_t>(expected, std::size_t{1} << 28));
   while (array.data.size() < expected) {
     const std::size_t have = array.data.size();
     const std::size_t want = std::min<std::size_t>(expected - have, std::size_t{1} << 24);

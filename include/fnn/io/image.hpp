@@ -1,7 +1,9 @@
 #pragma once
 // Reading and writing images through stb (Debian's libstb-dev): PNG or JPEG in, PNG out, as 8-bit
 // grayscale. stb's implementation is compiled here with internal linkage (STB_*_STATIC), so every
-// translation unit that includes fnn gets its own private copy and nothing clashes at link time.
+// translation unit that includes fnn gets its own private copy and nothing clashes at link time. That
+// copy decodes PNG and JPEG only, up to 8192 pixels a side: less decoder to trust with a damaged file,
+// and no image whose header alone can demand gigabytes.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -23,6 +25,9 @@
 #endif
 #ifndef STB_IMAGE_IMPLEMENTATION
 #define STB_IMAGE_STATIC
+#define STBI_ONLY_PNG
+#define STBI_ONLY_JPEG
+#define STBI_MAX_DIMENSIONS 8192
 #define STB_IMAGE_IMPLEMENTATION
 #include <stb/stb_image.h>
 #undef STB_IMAGE_IMPLEMENTATION

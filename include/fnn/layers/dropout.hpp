@@ -4,6 +4,7 @@
 //   y = x * mask,  mask[i] = 0 with probability p, else 1 / (1 - p)      Backward: dx = dy * mask
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "fnn/core/random.hpp"
 #include "fnn/layers/layer.hpp"
@@ -29,6 +30,7 @@ class Dropout final : public Layer<Scalar> {
   // need the same function on every evaluation).
   void freeze_mask(bool frozen) { mask_frozen_ = frozen; }
   double p() const { return p_; }
+  std::vector<GeneratorRef> generators() override { return {{"generator", &rng_}}; }
 
   const Tensor<Scalar>& forward(const Tensor<Scalar>& x) override {
     output_.resize(x.shape());

@@ -45,6 +45,8 @@ class HorizontalFlipAverage final : public Layer<Scalar> {
 
   std::vector<ParameterRef<Scalar>> parameters() override { return model_.parameters(); }
   std::vector<BufferRef<Scalar>> buffers() override { return model_.buffers(); }
+  std::vector<GeneratorRef> generators() override { return model_.generators(); }
+  void set_finite_checks(bool on) override { model_.set_finite_checks(on); }
 
   void set_training(bool training) override {
     Layer<Scalar>::set_training(training);

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "fnn/core/random.hpp"
 #include "fnn/core/tensor.hpp"
 
 namespace fnn {
@@ -40,6 +41,13 @@ struct BufferRef {
   Tensor<Scalar>* tensor;
 };
 
+// A named reference to a layer's random generator (Dropout's masks): part of a training run's state, so
+// that a run resumed from a checkpoint draws what an uninterrupted run would.
+struct GeneratorRef {
+  std::string name;
+  Rng* rng;
+};
+
 template <class Scalar>
 class Layer {
  public:
@@ -54,6 +62,12 @@ class Layer {
 
   virtual std::vector<ParameterRef<Scalar>> parameters() { return {}; }
   virtual std::vector<BufferRef<Scalar>> buffers() { return {}; }
+  virtual std::vector<GeneratorRef> generators() { return {}; }
+
+  // Containers (Sequential) check every layer's output in forward and every input gradient in backward
+  // for NaN and infinity while this is on, and throw NumericalError naming the layer. A leaf layer has
+  // nothing to do: its container checks it.
+  virtual void set_finite_checks(bool /*on*/) {}
 
   // Training mode (the default) versus evaluation mode: matters to Dropout and BatchNorm.
   virtual void set_training(bool training) { training_ = training; }

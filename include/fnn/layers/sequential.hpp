@@ -59,14 +59,22 @@ class Sequential final : public Layer<Scalar> {
   const Tensor<Scalar>& forward(const Tensor<Scalar>& input) override {
     if (layers_.empty()) throw UsageError("Sequential: forward on a model with no layers");
     const Tensor<Scalar>* x = &input;
-    for (auto& l : layers_) x = &l->forward(*x);
+    for (std::size_t i = 0; i < layers_.size(); ++i) {
+      x = &in_layer(i, [&] { return "Sequential input " + input.shape().str() + ", "; },
+                    [&]() -> const Tensor<Scalar>& { return layers_[i]->forward(*x); });
+      if (finite_checks_ && !x->all_finite()) throw non_finite(i, "output");
+    }
     return *x;
   }
 
   const Tensor<Scalar>& backward(const Tensor<Scalar>& grad_output) override {
     if (layers_.empty()) throw UsageError("Sequential: backward on a model with no layers");
     const Tensor<Scalar>* g = &grad_output;
-    for (auto it = layers_.rbegin(); it != layers_.rend(); ++it) g = &(*it)->backward(*g);
+    for (std::size_t i = layers_.size(); i-- > 0;) {
+      g = &in_layer(i, [] { return std::string("Sequential backward, "); },
+                    [&]() -> const Tensor<Scalar>& { return layers_[i]->backward(*g); });
+      if (finite_checks_ && !g->all_finite()) throw non_finite(i, "gradient with respect to its input");
+    }
     return *g;
   }
 
@@ -86,9 +94,22 @@ class Sequential final : public Layer<Scalar> {
     return all;
   }
 
+  std::vector<GeneratorRef> generators() override {
+    std::vector<GeneratorRef> all;
+    for (std::size_t i = 0; i < layers_.size(); ++i) {
+      for (auto& g : layers_[i]->generators()) all.push_back({std::to_string(i) + "." + g.name, g.rng});
+    }
+    return all;
+  }
+
   void set_training(bool training) override {
     Layer<Scalar>::set_training(training);
     for (auto& l : layers_) l->set_training(training);
+  }
+
+  void set_finite_checks(bool on) override {
+    finite_checks_ = on;
+    for (auto& l : layers_) l->set_finite_checks(on);
   }
 
   Index parameter_count() {
@@ -115,7 +136,26 @@ class Sequential final : public Layer<Scalar> {
   }
 
  private:
+  // Runs one layer's step; a shape or usage error it throws is rethrown with where in the model it
+  // happened: "Sequential input [64, 1, 28, 28], layer 5: Linear(...): expected ...".
+  template <class Context, class Step>
+  const Tensor<Scalar>& in_layer(std::size_t i, Context context, Step step) {
+    try {
+      return step();
+    } catch (const ShapeError& e) {
+      throw ShapeError(context() + "layer " + std::to_string(i) + ": " + e.what());
+    } catch (const UsageError& e) {
+      throw UsageError(context() + "layer " + std::to_string(i) + ": " + e.what());
+    }
+  }
+
+  NumericalError non_finite(std::size_t i, const char* what) const {
+    return NumericalError("layer " + std::to_string(i) + " " + layers_[i]->name() + ": its " + what +
+                          " contains NaN or infinity");
+  }
+
   std::vector<std::unique_ptr<Layer<Scalar>>> layers_;
+  bool finite_checks_ = false;
 };
 
 }  // namespace fnn

@@ -4,6 +4,7 @@
 //   m = beta1 m + (1 - beta1) g                  v = beta2 v + (1 - beta2) g^2
 //   p = p - lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
 #include <cmath>
+#include <string>
 
 #include "fnn/optim/optimizer.hpp"
 
@@ -51,6 +52,19 @@ class Adam final : public Optimizer<Scalar> {
   }
 
   const AdamOptions& options() const { return opt_; }
+
+  void save_state(StateDict& state, const std::string& prefix) const override {
+    Optimizer<Scalar>::save_state(state, prefix);
+    state.put_number(prefix + "steps", static_cast<double>(steps_));
+    this->save_buffers(state, prefix + "exp_avg.", m_);
+    this->save_buffers(state, prefix + "exp_avg_sq.", v_);
+  }
+  void load_state(const StateDict& state, const std::string& prefix) override {
+    Optimizer<Scalar>::load_state(state, prefix);
+    steps_ = state.get_integer(prefix + "steps");
+    this->load_buffers(state, prefix + "exp_avg.", m_);
+    this->load_buffers(state, prefix + "exp_avg_sq.", v_);
+  }
 
  private:
   AdamOptions opt_;

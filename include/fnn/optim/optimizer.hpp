@@ -2,8 +2,10 @@
 // Optimizer<Scalar>: what every optimizer shares: the parameters it updates, in a fixed order, and a
 // learning rate a schedule may change. Per-parameter state lives in vectors indexed like the
 // parameters, never in a map keyed by address.
+#include <string>
 #include <vector>
 
+#include "fnn/io/state_dict.hpp"
 #include "fnn/layers/layer.hpp"
 
 namespace fnn {
@@ -23,6 +25,15 @@ class Optimizer {
   void set_lr(double lr) { lr_ = lr; }
   const std::vector<ParameterRef<Scalar>>& parameters() const { return params_; }
 
+  // The optimizer's part of a checkpoint, every entry named `prefix` + ...: the learning rate here, the
+  // step count and per-parameter buffers in the subclasses.
+  virtual void save_state(StateDict& state, const std::string& prefix) const {
+    state.put_number(prefix + "lr", lr_);
+  }
+  virtual void load_state(const StateDict& state, const std::string& prefix) {
+    lr_ = state.get_number(prefix + "lr");
+  }
+
  protected:
   Optimizer(std::vector<ParameterRef<Scalar>> params, double lr) : params_(std::move(params)), lr_(lr) {
     if (!(lr >= 0.0)) throw ValueError("optimizer: the learning rate must be a non-negative number");
@@ -34,6 +45,14 @@ class Optimizer {
     state.reserve(params_.size());
     for (const auto& p : params_) state.emplace_back(p.parameter->value.shape());
     return state;
+  }
+
+  // Per-parameter buffers (momentum, moments) are stored under the parameter's name.
+  void save_buffers(StateDict& state, const std::string& prefix, const std::vector<Tensor<Scalar>>& buffers) const {
+    for (std::size_t i = 0; i < params_.size(); ++i) state.put_tensor(prefix + params_[i].name, buffers[i]);
+  }
+  void load_buffers(const StateDict& state, const std::string& prefix, std::vector<Tensor<Scalar>>& buffers) const {
+    for (std::size_t i = 0; i < params_.size(); ++i) state.get_tensor(prefix + params_[i].name, buffers[i]);
   }
 
   std::vector<ParameterRef<Scalar>> params_;

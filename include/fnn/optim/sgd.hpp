@@ -4,6 +4,8 @@
 //   buf = g on the first step, then buf = momentum * buf + (1 - dampening) * g
 //   g = g + momentum * buf  (Nesterov)   or   g = buf  (classical momentum; plain SGD when momentum = 0)
 //   p = p - lr * g
+#include <string>
+
 #include "fnn/optim/optimizer.hpp"
 
 namespace fnn {
@@ -52,6 +54,17 @@ class SGD final : public Optimizer<Scalar> {
   }
 
   const SGDOptions& options() const { return opt_; }
+
+  void save_state(StateDict& state, const std::string& prefix) const override {
+    Optimizer<Scalar>::save_state(state, prefix);
+    state.put_number(prefix + "steps", static_cast<double>(steps_));
+    this->save_buffers(state, prefix + "momentum_buffer.", momentum_);
+  }
+  void load_state(const StateDict& state, const std::string& prefix) override {
+    Optimizer<Scalar>::load_state(state, prefix);
+    steps_ = state.get_integer(prefix + "steps");
+    this->load_buffers(state, prefix + "momentum_buffer.", momentum_);
+  }
 
  private:
   SGDOptions opt_;

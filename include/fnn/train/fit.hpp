@@ -2,11 +2,16 @@
 // The training loop every example shares: epochs of (forward, loss, backward, step) over a DataLoader,
 // with evaluation on validation and test loaders after each epoch.
 //
-//   fnn::train::FitOptions options;
+//   fnn::train::FitOptions<float> options;
 //   options.epochs = 5;
 //   options.test = &test_loader;
+//   options.checkpoint = "run.checkpoint";  // saved after every epoch; options.resume = true continues it
 //   options.on_epoch = [](const fnn::train::EpochRecord& r) { ... print r ... };
 //   fnn::train::History h = fnn::train::fit(model, loss, optimizer, train_loader, options);
+//
+// Numerical faults: with check_finite on (the default), a NaN or infinity in the loss, in any layer's
+// output or in any gradient of a Sequential model stops training with a NumericalError naming the epoch,
+// the step and the layer. The check is one pass over each activation per step.
 //
 // `Loss` is any class with `Scalar forward(const Tensor&, const Targets&)` and `const Tensor& backward()`:
 // CrossEntropyLoss for models that output logits, NLLLoss for models ending in LogSoftmax.
@@ -14,6 +19,7 @@
 #include <chrono>
 #include <cmath>
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "fnn/data/dataloader.hpp"
@@ -21,6 +27,8 @@
 #include "fnn/metrics/accuracy.hpp"
 #include "fnn/metrics/confusion_matrix.hpp"
 #include "fnn/optim/optimizer.hpp"
+#include "fnn/optim/lr_scheduler.hpp"
+#include "fnn/train/checkpoint.hpp"
 #include "fnn/train/history.hpp"
 
 namespace fnn::train {
@@ -32,8 +40,8 @@ class PassMeter {
   template <class Scalar>
   void add(double batch_mean_loss, const Tensor<Scalar>& scores, const Targets& labels) {
     if (!std::isfinite(batch_mean_loss)) {
-      throw ValueError("the loss is " + std::to_string(batch_mean_loss) + " after " + std::to_string(count_) +
-                       " samples of the pass: training diverged");
+      throw NumericalError(std::string("the loss is ") +
+                           (std::isnan(batch_mean_loss) ? "NaN" : batch_mean_loss > 0 ? "+infinity" : "-infinity"));
     }
     metrics::predicted_classes(scores, predicted_);
     loss_sum_ += batch_mean_loss * static_cast<double>(labels.size());
@@ -93,11 +101,15 @@ PassResult train_epoch(Layer<Scalar>& model, Loss& loss, Optimizer<Scalar>& opti
   loader.start_epoch();
   const Index batches = loader.batches_per_epoch();
   for (Index b = 1; loader.next(batch); ++b) {
-    optimizer.zero_grad();
-    const Tensor<Scalar>& scores = model.forward(batch.images);
-    meter.add(static_cast<double>(loss.forward(scores, batch.labels)), scores, batch.labels);
-    model.backward(loss.backward());
-    optimizer.step();
+    try {
+      optimizer.zero_grad();
+      const Tensor<Scalar>& scores = model.forward(batch.images);
+      meter.add(static_cast<double>(loss.forward(scores, batch.labels)), scores, batch.labels);
+      model.backward(loss.backward());
+      optimizer.step();
+    } catch (const NumericalError& e) {
+      throw NumericalError("step " + std::to_string(b) + " of " + std::to_string(batches) + ": " + e.what());
+    }
     if (on_batch) on_batch(b, batches, meter.result());
   }
   return meter.result();
@@ -105,31 +117,44 @@ PassResult train_epoch(Layer<Scalar>& model, Loss& loss, Optimizer<Scalar>& opti
 
 template <class Scalar>
 struct FitOptions {
-  int epochs = 1;
+  int epochs = 1;                                      // the epoch fit stops after (counting resumed ones)
   data::DataLoader<Scalar>* validation = nullptr;
   data::DataLoader<Scalar>* test = nullptr;
-  std::function<void(int epoch)> after_epoch;             // e.g. a learning-rate schedule's step()
-  std::function<void(const EpochRecord&)> on_epoch;       // reporting
-  BatchCallback on_batch;                                 // progress within an epoch
+  std::shared_ptr<LrScheduler<Scalar>> schedule;       // stepped after every epoch
+  std::string checkpoint;                              // when set, the run is saved there after every epoch
+  bool resume = false;                                 // continue the run saved in `checkpoint`
+  bool check_finite = true;                            // check every layer's output and gradient too
+  std::function<void(const EpochRecord&)> on_epoch;    // reporting
+  BatchCallback on_batch;                              // progress within an epoch
 };
 
 template <class Scalar, class Loss>
 History fit(Layer<Scalar>& model, Loss& loss, Optimizer<Scalar>& optimizer, data::DataLoader<Scalar>& train,
             const FitOptions<Scalar>& options) {
   using clock = std::chrono::steady_clock;
-  History history;
-  for (int epoch = 1; epoch <= options.epochs; ++epoch) {
+  const TrainingState<Scalar> run{model, optimizer, train, options.validation, options.test, options.schedule.get()};
+  if (options.resume && options.checkpoint.empty()) throw UsageError("fnn::train::fit: resume needs a checkpoint path");
+  History history = options.resume ? load_checkpoint(options.checkpoint, run) : History();
+  model.set_finite_checks(options.check_finite);
+  for (int epoch = history.empty() ? 1 : history.last().epoch + 1; epoch <= options.epochs; ++epoch) {
     EpochRecord r;
     r.epoch = epoch;
     r.lr = optimizer.lr();
     const auto start = clock::now();
-    r.train = train_epoch(model, loss, optimizer, train, options.on_batch);
-    r.seconds = std::chrono::duration<double>(clock::now() - start).count();
+    try {
+      r.train = train_epoch(model, loss, optimizer, train, options.on_batch);
+      r.seconds = std::chrono::duration<double>(clock::now() - start).count();
+      if (options.validation) r.validation = evaluate(model, loss, *options.validation);
+      if (options.test) r.test = evaluate(model, loss, *options.test);
+    } catch (const NumericalError& e) {
+      throw NumericalError("epoch " + std::to_string(epoch) + ", " + e.what() +
+                           "; training stopped");
+    }
     r.images_per_second = static_cast<double>(r.train.count) / std::max(r.seconds, 1e-9);
-    if (options.validation) r.validation = evaluate(model, loss, *options.validation);
-    if (options.test) r.test = evaluate(model, loss, *options.test);
+    r.peak_memory_mb = peak_resident_mb();
     history.add(r);
-    if (options.after_epoch) options.after_epoch(epoch);
+    if (options.schedule) options.schedule->step();
+    if (!options.checkpoint.empty()) save_checkpoint(options.checkpoint, run, history);
     if (options.on_epoch) options.on_epoch(r);
   }
   return history;

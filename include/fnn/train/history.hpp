@@ -1,12 +1,16 @@
 #pragma once
 // History: one row of figures per epoch, written as CSV for plots and reports.
+#include <sys/resource.h>
+
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <string>
 #include <vector>
 
 #include "fnn/io/atomic_file.hpp"
+#include "fnn/io/state_dict.hpp"
 
 namespace fnn::train {
 
@@ -24,7 +28,15 @@ struct EpochRecord {
   PassResult train, validation, test;
   double seconds = 0;            // training pass only, data loading included
   double images_per_second = 0;  // training images per second
+  double peak_memory_mb = 0;     // the process's peak resident memory at the end of the epoch
 };
+
+// The process's peak resident set size so far, in MiB (getrusage: kilobytes on Linux).
+inline double peak_resident_mb() {
+  rusage usage{};
+  if (::getrusage(RUSAGE_SELF, &usage) != 0) return NAN;
+  return static_cast<double>(usage.ru_maxrss) / 1024.0;
+}
 
 // One line per epoch for logs: "epoch 3/20  train loss 0.4123 acc 85.02%  test loss ... acc ...  4.1 s  14,634 img/s".
 inline std::string epoch_line(const EpochRecord& r, int epochs) {
@@ -60,13 +72,13 @@ class History {
   std::string csv() const {
     std::string out =
         "epoch,lr,train_loss,train_accuracy,validation_loss,validation_accuracy,test_loss,test_accuracy,seconds,"
-        "images_per_second\n";
+        "images_per_second,peak_memory_mb\n";
     char line[320];
     for (const auto& r : rows_) {
-      std::snprintf(line, sizeof line, "%d,%.6g,%s,%s,%s,%s,%s,%s,%.3f,%.1f\n", r.epoch, r.lr, cell(r.train.loss).c_str(),
-                    cell(r.train.accuracy).c_str(), cell(r.validation.loss).c_str(),
+      std::snprintf(line, sizeof line, "%d,%.6g,%s,%s,%s,%s,%s,%s,%.3f,%.1f,%.1f\n", r.epoch, r.lr,
+                    cell(r.train.loss).c_str(), cell(r.train.accuracy).c_str(), cell(r.validation.loss).c_str(),
                     cell(r.validation.accuracy).c_str(), cell(r.test.loss).c_str(), cell(r.test.accuracy).c_str(),
-                    r.seconds, r.images_per_second);
+                    r.seconds, r.images_per_second, r.peak_memory_mb);
       out += line;
     }
     return out;
@@ -77,7 +89,60 @@ class History {
     write_file_atomically(path, text.data(), text.size());
   }
 
+  // The history's part of a checkpoint: one row of numbers per epoch.
+  void save_state(StateDict& state, const std::string& name) const {
+    Tensor<double> table(Shape{static_cast<Index>(rows_.size()), fields_per_row});
+    for (std::size_t i = 0; i < rows_.size(); ++i) {
+      const auto row = to_numbers(rows_[i]);
+      std::copy(row.begin(), row.end(), table.data() + i * fields_per_row);
+    }
+    if (!rows_.empty()) state.put_tensor(name, table);
+  }
+  void load_state(const StateDict& state, const std::string& name) {
+    rows_.clear();
+    if (!state.contains(name)) return;
+    const Tensor<double>& table = state.entry(name);
+    if (table.rank() != 2 || table.size(1) != fields_per_row) state.fail("'" + name + "' is not a history");
+    for (Index i = 0; i < table.size(0); ++i) {
+      std::array<double, fields_per_row> row;
+      std::copy(table.data() + i * fields_per_row, table.data() + (i + 1) * fields_per_row, row.begin());
+      rows_.push_back(from_numbers(row));
+    }
+  }
+
  private:
+  static constexpr Index fields_per_row = 17;
+
+  static std::array<double, fields_per_row> to_numbers(const EpochRecord& r) {
+    std::array<double, fields_per_row> row{static_cast<double>(r.epoch), r.lr, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                                           r.seconds, r.images_per_second, r.peak_memory_mb};
+    const PassResult* passes[] = {&r.train, &r.validation, &r.test};
+    for (std::size_t p = 0; p < 3; ++p) {
+      row[2 + 4 * p] = passes[p]->loss;
+      row[3 + 4 * p] = passes[p]->accuracy;
+      row[4 + 4 * p] = static_cast<double>(passes[p]->correct);
+      row[5 + 4 * p] = static_cast<double>(passes[p]->count);
+    }
+    return row;
+  }
+
+  static EpochRecord from_numbers(const std::array<double, fields_per_row>& row) {
+    EpochRecord r;
+    r.epoch = static_cast<int>(row[0]);
+    r.lr = row[1];
+    PassResult* passes[] = {&r.train, &r.validation, &r.test};
+    for (std::size_t p = 0; p < 3; ++p) {
+      passes[p]->loss = row[2 + 4 * p];
+      passes[p]->accuracy = row[3 + 4 * p];
+      passes[p]->correct = static_cast<long long>(row[4 + 4 * p]);
+      passes[p]->count = static_cast<long long>(row[5 + 4 * p]);
+    }
+    r.seconds = row[14];
+    r.images_per_second = row[15];
+    r.peak_memory_mb = row[16];
+    return r;
+  }
+
   static std::string cell(double v) {
     if (std::isnan(v)) return "";
     char s[32];

@@ -1,0 +1,96 @@
+#pragma once
+// Checkpoints: everything a training run needs to continue exactly where it stopped. A run resumed from
+// the checkpoint of epoch k ends with the same parameters, bit for bit, as a run that was never
+// interrupted (same seed, same thread count): the checkpoint holds the model's parameters, buffers and
+// generators, the optimizer's moments and step count, the schedule's epoch, the data loaders' generators
+// and the history. It is a StateDict file: written atomically, refused when damaged.
+#include <filesystem>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "fnn/data/dataloader.hpp"
+#include "fnn/io/state_dict.hpp"
+#include "fnn/layers/layer.hpp"
+#include "fnn/optim/lr_scheduler.hpp"
+#include "fnn/optim/optimizer.hpp"
+#include "fnn/train/history.hpp"
+
+namespace fnn::train {
+
+inline constexpr int checkpoint_version = 1;
+
+template <class Scalar>
+void save_model_state(Layer<Scalar>& model, StateDict& state, const std::string& prefix) {
+  for (auto& p : model.parameters()) state.put_tensor(prefix + p.name, p.parameter->value);
+  for (auto& b : model.buffers()) state.put_tensor(prefix + b.name, *b.tensor);
+  for (auto& g : model.generators()) state.put_rng(prefix + g.name, *g.rng);
+}
+
+// Every tensor is checked before any is copied, so a checkpoint of another architecture leaves the
+// model as it was.
+template <class Scalar>
+void load_model_state(Layer<Scalar>& model, const StateDict& state, const std::string& prefix) {
+  std::vector<std::pair<std::string, Tensor<Scalar>*>> tensors;
+  for (auto& p : model.parameters()) tensors.emplace_back(prefix + p.name, &p.parameter->value);
+  for (auto& b : model.buffers()) tensors.emplace_back(prefix + b.name, b.tensor);
+  for (const auto& [name, t] : tensors) {
+    const Tensor<double>& stored = state.entry(name);
+    if (stored.shape() != t->shape()) {
+      state.fail("'" + name + "' has shape " + stored.shape().str() + " in the checkpoint but " + t->shape().str() +
+                 " in the model: another architecture?");
+    }
+  }
+  for (auto& g : model.generators()) state.entry(prefix + g.name);
+  for (auto& [name, t] : tensors) state.get_tensor(name, *t);
+  for (auto& g : model.generators()) state.get_rng(prefix + g.name, *g.rng);
+}
+
+// The parts of a training run that a checkpoint captures; absent loaders and schedule are skipped.
+template <class Scalar>
+struct TrainingState {
+  Layer<Scalar>& model;
+  Optimizer<Scalar>& optimizer;
+  data::DataLoader<Scalar>& train;
+  data::DataLoader<Scalar>* validation = nullptr;
+  data::DataLoader<Scalar>* test = nullptr;
+  LrScheduler<Scalar>* schedule = nullptr;
+};
+
+template <class Scalar>
+void save_checkpoint(const std::string& path, const TrainingState<Scalar>& run, const History& history) {
+  StateDict state;
+  state.put_number("checkpoint_version", checkpoint_version);
+  save_model_state(run.model, state, "model.");
+  run.optimizer.save_state(state, "optimizer.");
+  run.train.save_state(state, "train_loader.");
+  if (run.validation) run.validation->save_state(state, "validation_loader.");
+  if (run.test) run.test->save_state(state, "test_loader.");
+  if (run.schedule) run.schedule->save_state(state, "schedule.");
+  history.save_state(state, "history");
+  state.save(path);
+}
+
+// Restores the run from `path` and returns its history; the next epoch to train is the one after the
+// history's last.
+template <class Scalar>
+History load_checkpoint(const std::string& path, const TrainingState<Scalar>& run) {
+  if (!std::filesystem::exists(path)) throw IoError(path + ": there is no checkpoint to resume from");
+  const StateDict state = StateDict::load(path);
+  const long long version = state.get_integer("checkpoint_version");
+  if (version != checkpoint_version) {
+    state.fail("checkpoint version " + std::to_string(version) + ", this fnn reads version " +
+               std::to_string(checkpoint_version));
+  }
+  load_model_state(run.model, state, "model.");
+  run.optimizer.load_state(state, "optimizer.");
+  run.train.load_state(state, "train_loader.");
+  if (run.validation) run.validation->load_state(state, "validation_loader.");
+  if (run.test) run.test->load_state(state, "test_loader.");
+  if (run.schedule) run.schedule->load_state(state, "schedule.");
+  History history;
+  history.load_state(state, "history");
+  return history;
+}
+
+}  // namespace fnn::train
