@@ -1,8 +1,17 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds fnn with its tests, and runs every test.
+# Installs what is missing, builds fnn with its tests, and runs every test:
+#  1. the whole suite, optimised (preset `test`);
+#  2. each libFuzzer target for a short smoke run (scripts/fuzz.sh);
+#  3. the suite again under AddressSanitizer, UndefinedBehaviorSanitizer and LeakSanitizer, without the
+#     example programs and the compile-only checks (preset `sanitize-unit`); preset `sanitize` builds and
+#     runs everything under the sanitizers, which takes another 15 minutes here.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 cmake --preset test
 cmake --build --preset test
 ctest --preset test
+bash scripts/fuzz.sh 10
+cmake --preset sanitize-unit
+cmake --build --preset sanitize-unit
+ctest --preset sanitize-unit

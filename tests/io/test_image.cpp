@@ -48,3 +48,24 @@ TEST_CASE("a missing image file is named in the error", "[image]") {
   CHECK_THROWS_AS(read_gray_image("/nonexistent/shirt.jpg"), IoError);
   CHECK_THROWS_WITH(read_gray_image("/nonexistent/shirt.jpg"), Catch::StartsWith("/nonexistent/shirt.jpg: cannot read"));
 }
+
+TEST_CASE("a JPEG Huffman table with more than 256 codes is refused before stb decodes it", "[image]") {
+  // stb_image 2022-09-08 (Debian 12) writes past its arrays on such a table: found by fuzz_image.
+  test::TempFolder folder;
+  std::vector<unsigned char> jpeg = {0xFF, 0xD8, 0xFF, 0xC4};  // start of image, define Huffman table
+  SECTION("a complete segment") {
+    jpeg.insert(jpeg.end(), {0x00, 0x13, 0x00});  // 19 bytes, table class 0, id 0
+    jpeg.insert(jpeg.end(), 16, 0x20);            // 16 x 32 = 512 codes
+    jpeg.insert(jpeg.end(), {0xFF, 0xD9});
+  }
+  SECTION("a segment cut off by the end of the file, whose missing bytes stb reads as 0") {
+    jpeg.insert(jpeg.end(), {0x01, 0xA2, 0x00});  // 418 bytes announced
+    jpeg.insert(jpeg.end(), 15, 0x20);            // 15 x 32 = 480 codes, then the file ends
+  }
+  const std::string path = folder.file("bad.jpg");
+  test::write_bytes(path, jpeg);
+  CHECK_THROWS_AS(read_gray_image(path), IoError);
+  CHECK_THROWS_WITH(read_gray_image(path), Catch::StartsWith(path + ": cannot read the image: byte 6: a Huffman table "
+                                                                    "declares ") &&
+                                               Catch::EndsWith(" codes, at most 256 exist"));
+}

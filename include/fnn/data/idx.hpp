@@ -219,13 +219,13 @@ inline IdxArray read_idx(const std::string& path, int rank) {
     numel *= d;
   }
 
-  // The data arrive in chunks, so a header that announces far more than the file holds is reported as
-  // truncation instead of first allocating all it claims.
+  // The data arrive in chunks that double in size from 64 KiB, so a header that announces far more than
+  // the file holds costs no more than the file's size before it is reported as truncation.
   const std::size_t header = in.offset();
   const auto expected = static_cast<std::size_t>(numel);
   while (array.data.size() < expected) {
     const std::size_t have = array.data.size();
-    const std::size_t want = std::min<std::size_t>(expected - have, std::size_t{1} << 24);
+    const std::size_t want = std::min<std::size_t>(expected - have, std::max<std::size_t>(have, std::size_t{1} << 16));
     array.data.resize(have + want);
     const std::size_t got = in.read(array.data.data() + have, want);
     if (got < want) {

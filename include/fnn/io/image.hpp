@@ -4,7 +4,11 @@
 // translation unit that includes fnn gets its own private copy and nothing clashes at link time. That
 // copy decodes PNG and JPEG only, up to 8192 pixels a side: less decoder to trust with a damaged file,
 // and no image whose header alone can demand gigabytes.
+#include <algorithm>
 #include <cstdint>
+#include <fstream>
+#include <iterator>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -49,11 +53,79 @@ struct GrayImage {
   std::vector<std::uint8_t> pixels;  // [height, width], row-major, 0 = black
 };
 
-// Loads any PNG or JPEG (and the other formats stb reads) as 8-bit grayscale.
+namespace detail {
+
+// Debian 12's stb_image (git 2022-09-08) writes past its Huffman arrays when a JPEG's DHT segment
+// declares more than 256 codes in one table (fixed upstream later; found by tests/fuzz/fuzz_image).
+// This walks the JPEG's marker segments, between scans too, and refuses such a table before stb sees it,
+// reading as stb does: a segment's declared length counts, and bytes past the end of the file are 0.
+inline void check_jpeg_huffman_tables(const std::string& path, const std::vector<unsigned char>& b) {
+  // stb, like the JPEG standard, lets fill bytes 0xFF precede any marker, the start of image too.
+  std::size_t at = 0;
+  while (at < b.size() && b[at] == 0xFF) ++at;
+  if (at < 1 || at >= b.size() || b[at] != 0xD8) return;  // not a JPEG
+  ++at;
+  auto fail = [&path](std::size_t at, const std::string& what) -> void {
+    throw IoError(path + ": cannot read the image: byte " + std::to_string(at) + ": " + what);
+  };
+  while (at + 4 <= b.size()) {
+    if (b[at] != 0xFF) {  // entropy-coded data of a scan: skip to the next marker that is not RSTn
+      ++at;
+      continue;
+    }
+    const unsigned marker = b[at + 1];
+    if (marker == 0x00 || marker == 0xFF || (marker >= 0xD0 && marker <= 0xD7)) {
+      ++at;
+      continue;
+    }
+    if (marker == 0xD9) return;  // end of image
+    const std::size_t end = at + 2 + (std::size_t{b[at + 2]} << 8 | b[at + 3]);
+    if (marker == 0xC4) {
+      for (std::size_t table = at + 4; table < end;) {
+        std::size_t codes = 0;
+        for (std::size_t i = table + 1; i <= table + 16 && i < b.size(); ++i) codes += b[i];
+        if (codes > 256) fail(table, "a Huffman table declares " + std::to_string(codes) + " codes, at most 256 exist");
+        table += 17 + codes;
+      }
+    }
+    at = end;
+  }
+}
+
+// stb_image grows its buffer to a PNG chunk's declared length before reading the chunk, so a few bytes
+// announcing a 2 GB chunk cost a 2 GB allocation (found by fuzz_image). Every chunk must fit in the file.
+inline void check_png_chunks(const std::string& path, const std::vector<unsigned char>& b) {
+  static const unsigned char signature[8] = {0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A};
+  if (b.size() < 8 || !std::equal(signature, signature + 8, b.begin())) return;  // not a PNG
+  for (std::size_t at = 8; at + 8 <= b.size();) {
+    const std::size_t length = std::size_t{b[at]} << 24 | std::size_t{b[at + 1]} << 16 | std::size_t{b[at + 2]} << 8 |
+                               b[at + 3];
+    const std::string type(reinterpret_cast<const char*>(b.data() + at + 4), 4);
+    if (length + 12 > b.size() - at) {
+      throw IoError(path + ": cannot read the image: byte " + std::to_string(at) + ": PNG chunk of " +
+                    std::to_string(length) + " bytes, the file has " + std::to_string(b.size() - at - 12) + " left");
+    }
+    if (type == "IEND") return;
+    at += length + 12;
+  }
+}
+
+}  // namespace detail
+
+// Loads a PNG or JPEG as 8-bit grayscale.
 inline GrayImage read_gray_image(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) throw IoError(path + ": cannot read the image: cannot open the file");
+  const std::vector<unsigned char> bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  if (bytes.size() > static_cast<std::size_t>(std::numeric_limits<int>::max())) {
+    throw IoError(path + ": cannot read the image: the file is larger than 2 GB");
+  }
+  detail::check_jpeg_huffman_tables(path, bytes);
+  detail::check_png_chunks(path, bytes);
   GrayImage image;
   int channels = 0;
-  unsigned char* data = stbi_load(path.c_str(), &image.width, &image.height, &channels, 1);
+  unsigned char* data = stbi_load_from_memory(bytes.data(), static_cast<int>(bytes.size()), &image.width,
+                                              &image.height, &channels, 1);
   if (!data) {
     const char* reason = stbi_failure_reason();
     throw IoError(path + ": cannot read the image: " + (reason ? reason : "unknown reason"));

@@ -121,23 +121,32 @@ void read_elements(ByteReader& in, std::uint8_t dtype, Tensor<Scalar>& t) {
 template <class Scalar>
 void write_tensor_file(const std::string& path, const std::vector<std::pair<std::string, const Tensor<Scalar>*>>& tensors) {
   detail::check_little_endian();
-  std::vector<unsigned char> payload;
+  // One buffer of the file's exact size: the payload goes after room for the header, which is filled in
+  // last, so saving a model needs no copy of it beyond this buffer.
+  std::size_t size = tensor_file_header_size;
+  for (const auto& [name, t] : tensors) {
+    size += 4 + name.size() + 8 * static_cast<std::size_t>(t->rank()) +
+            static_cast<std::size_t>(t->numel()) * sizeof(Scalar);
+  }
+  std::vector<unsigned char> file(tensor_file_header_size);
+  file.reserve(size);
   for (const auto& [name, t] : tensors) {
     if (name.size() > 0xFFFF) throw ValueError(path + ": tensor name longer than 65535 bytes");
-    detail::put<std::uint16_t>(payload, static_cast<std::uint16_t>(name.size()));
-    payload.insert(payload.end(), name.begin(), name.end());
-    detail::put<std::uint8_t>(payload, std::is_same_v<Scalar, float> ? 1 : 2);
-    detail::put<std::uint8_t>(payload, static_cast<std::uint8_t>(t->rank()));
-    for (int a = 0; a < t->rank(); ++a) detail::put<std::uint64_t>(payload, static_cast<std::uint64_t>(t->size(a)));
+    detail::put<std::uint16_t>(file, static_cast<std::uint16_t>(name.size()));
+    file.insert(file.end(), name.begin(), name.end());
+    detail::put<std::uint8_t>(file, std::is_same_v<Scalar, float> ? 1 : 2);
+    detail::put<std::uint8_t>(file, static_cast<std::uint8_t>(t->rank()));
+    for (int a = 0; a < t->rank(); ++a) detail::put<std::uint64_t>(file, static_cast<std::uint64_t>(t->size(a)));
     const auto* p = reinterpret_cast<const unsigned char*>(t->data());
-    payload.insert(payload.end(), p, p + static_cast<std::size_t>(t->numel()) * sizeof(Scalar));
+    file.insert(file.end(), p, p + static_cast<std::size_t>(t->numel()) * sizeof(Scalar));
   }
-  std::vector<unsigned char> file(std::begin(tensor_file_magic), std::end(tensor_file_magic));
-  detail::put<std::uint32_t>(file, tensor_file_version);
-  detail::put<std::uint32_t>(file, static_cast<std::uint32_t>(tensors.size()));
-  detail::put<std::uint64_t>(file, payload.size());
-  detail::put<std::uint32_t>(file, detail::crc32_of(payload.data(), payload.size()));
-  file.insert(file.end(), payload.begin(), payload.end());
+  const std::size_t payload_size = file.size() - tensor_file_header_size;
+  std::vector<unsigned char> header(std::begin(tensor_file_magic), std::end(tensor_file_magic));
+  detail::put<std::uint32_t>(header, tensor_file_version);
+  detail::put<std::uint32_t>(header, static_cast<std::uint32_t>(tensors.size()));
+  detail::put<std::uint64_t>(header, payload_size);
+  detail::put<std::uint32_t>(header, detail::crc32_of(file.data() + tensor_file_header_size, payload_size));
+  std::copy(header.begin(), header.end(), file.begin());
   write_file_atomically(path, file.data(), file.size());
 }
 
