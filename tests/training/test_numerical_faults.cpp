@@ -44,16 +44,22 @@ struct Setup {
     model.add(Linear<float>(8, 10, rng));
     options.epochs = 3;
   }
-  Linear<float>& second_linear() { return static_cast<Linear<float>&>(model[3]); }
+  void poison_second_linear() {
+    Tensor<float>& weight = static_cast<Linear<float>&>(model[3]).parameters()[0].parameter->value;
+    weight[5] = std::numeric_limits<float>::quiet_NaN();
+  }
+  train::History fit(double lr) {
+    SGD<float> sgd(model.parameters(), {lr});
+    return train::fit(model, loss, sgd, loader, options);
+  }
 };
 
 }  // namespace
 
 TEST_CASE("a NaN in a layer's output names the epoch, the step and the layer", "[numerical]") {
   Setup s;
-  s.second_linear().parameters()[0].parameter->value[5] = std::numeric_limits<float>::quiet_NaN();
-  SGD<float> sgd(s.model.parameters(), {0.1});
-  CHECK_THROWS_MATCHES(train::fit(s.model, s.loss, sgd, s.loader, s.options), NumericalError,
+  s.poison_second_linear();
+  CHECK_THROWS_MATCHES(s.fit(0.1), NumericalError,
                        Catch::Message("epoch 1, step 1 of 4: layer 3 Linear(in_features=8, out_features=10): its "
                                       "output contains NaN or infinity; training stopped"));
 }
@@ -61,26 +67,23 @@ TEST_CASE("a NaN in a layer's output names the epoch, the step and the layer", "
 TEST_CASE("a NaN in a gradient names the layer whose input gradient it is", "[numerical]") {
   Setup s;
   s.model.add(PoisonedBackward(5));  // steps 1-4 of epoch 1 and step 1 of epoch 2 are healthy
-  SGD<float> sgd(s.model.parameters(), {0.1});
-  CHECK_THROWS_MATCHES(train::fit(s.model, s.loss, sgd, s.loader, s.options), NumericalError,
+  CHECK_THROWS_MATCHES(s.fit(0.1), NumericalError,
                        Catch::Message("epoch 2, step 2 of 4: layer 4 PoisonedBackward: its gradient with respect to "
                                       "its input contains NaN or infinity; training stopped"));
 }
 
 TEST_CASE("a diverging run stops at the first infinite activation or loss", "[numerical]") {
   Setup s;
-  SGD<float> sgd(s.model.parameters(), {1e30});
-  CHECK_THROWS_AS(train::fit(s.model, s.loss, sgd, s.loader, s.options), NumericalError);
+  CHECK_THROWS_AS(s.fit(1e30), NumericalError);
   for (auto& p : s.model.parameters()) CHECK(p.parameter->value.all_finite());
 }
 
 TEST_CASE("with the checks off a NaN activation is not looked for, but a NaN loss still stops training",
           "[numerical]") {
   Setup s;
-  s.second_linear().parameters()[0].parameter->value[5] = std::numeric_limits<float>::quiet_NaN();
+  s.poison_second_linear();
   s.options.check_finite = false;
-  SGD<float> sgd(s.model.parameters(), {0.1});
-  CHECK_THROWS_MATCHES(train::fit(s.model, s.loss, sgd, s.loader, s.options), NumericalError,
+  CHECK_THROWS_MATCHES(s.fit(0.1), NumericalError,
                        Catch::Message("epoch 1, step 1 of 4: the loss is NaN; training stopped"));
 }
 

@@ -79,27 +79,13 @@ class Sequential final : public Layer<Scalar> {
   }
 
   std::vector<ParameterRef<Scalar>> parameters() override {
-    std::vector<ParameterRef<Scalar>> all;
-    for (std::size_t i = 0; i < layers_.size(); ++i) {
-      for (auto& p : layers_[i]->parameters()) all.push_back({std::to_string(i) + "." + p.name, p.parameter});
-    }
-    return all;
+    return gather([](Layer<Scalar>& l) { return l.parameters(); });
   }
-
   std::vector<BufferRef<Scalar>> buffers() override {
-    std::vector<BufferRef<Scalar>> all;
-    for (std::size_t i = 0; i < layers_.size(); ++i) {
-      for (auto& b : layers_[i]->buffers()) all.push_back({std::to_string(i) + "." + b.name, b.tensor});
-    }
-    return all;
+    return gather([](Layer<Scalar>& l) { return l.buffers(); });
   }
-
   std::vector<GeneratorRef> generators() override {
-    std::vector<GeneratorRef> all;
-    for (std::size_t i = 0; i < layers_.size(); ++i) {
-      for (auto& g : layers_[i]->generators()) all.push_back({std::to_string(i) + "." + g.name, g.rng});
-    }
-    return all;
+    return gather([](Layer<Scalar>& l) { return l.generators(); });
   }
 
   void set_training(bool training) override {
@@ -136,6 +122,20 @@ class Sequential final : public Layer<Scalar> {
   }
 
  private:
+  // Every layer's references (parameters, buffers or generators), each name prefixed with the layer's
+  // index as PyTorch names them: "3.weight".
+  template <class Get>
+  auto gather(Get get) {
+    decltype(get(*layers_.front())) all;
+    for (std::size_t i = 0; i < layers_.size(); ++i) {
+      for (auto ref : get(*layers_[i])) {
+        ref.name = std::to_string(i) + "." + ref.name;
+        all.push_back(std::move(ref));
+      }
+    }
+    return all;
+  }
+
   // Runs one layer's step; a shape or usage error it throws is rethrown with where in the model it
   // happened: "Sequential input [64, 1, 28, 28], layer 5: Linear(...): expected ...".
   template <class Context, class Step>

@@ -6,10 +6,9 @@
 // and the history. It is a StateDict file: written atomically, refused when damaged.
 #include <filesystem>
 #include <string>
-#include <utility>
-#include <vector>
 
 #include "fnn/data/dataloader.hpp"
+#include "fnn/io/model_io.hpp"
 #include "fnn/io/state_dict.hpp"
 #include "fnn/layers/layer.hpp"
 #include "fnn/optim/lr_scheduler.hpp"
@@ -22,8 +21,7 @@ inline constexpr int checkpoint_version = 1;
 
 template <class Scalar>
 void save_model_state(Layer<Scalar>& model, StateDict& state, const std::string& prefix) {
-  for (auto& p : model.parameters()) state.put_tensor(prefix + p.name, p.parameter->value);
-  for (auto& b : model.buffers()) state.put_tensor(prefix + b.name, *b.tensor);
+  for (auto& [name, t] : state_tensors(model)) state.put_tensor(prefix + name, *t);
   for (auto& g : model.generators()) state.put_rng(prefix + g.name, *g.rng);
 }
 
@@ -31,18 +29,16 @@ void save_model_state(Layer<Scalar>& model, StateDict& state, const std::string&
 // model as it was.
 template <class Scalar>
 void load_model_state(Layer<Scalar>& model, const StateDict& state, const std::string& prefix) {
-  std::vector<std::pair<std::string, Tensor<Scalar>*>> tensors;
-  for (auto& p : model.parameters()) tensors.emplace_back(prefix + p.name, &p.parameter->value);
-  for (auto& b : model.buffers()) tensors.emplace_back(prefix + b.name, b.tensor);
+  const auto tensors = state_tensors(model);
   for (const auto& [name, t] : tensors) {
-    const Tensor<double>& stored = state.entry(name);
+    const Tensor<double>& stored = state.entry(prefix + name);
     if (stored.shape() != t->shape()) {
-      state.fail("'" + name + "' has shape " + stored.shape().str() + " in the checkpoint but " + t->shape().str() +
-                 " in the model: another architecture?");
+      state.fail("'" + prefix + name + "' has shape " + stored.shape().str() + " in the checkpoint but " +
+                 t->shape().str() + " in the model: another architecture?");
     }
   }
   for (auto& g : model.generators()) state.entry(prefix + g.name);
-  for (auto& [name, t] : tensors) state.get_tensor(name, *t);
+  for (const auto& [name, t] : tensors) state.get_tensor(prefix + name, *t);
   for (auto& g : model.generators()) state.get_rng(prefix + g.name, *g.rng);
 }
 
@@ -57,16 +53,23 @@ struct TrainingState {
   LrScheduler<Scalar>* schedule = nullptr;
 };
 
+// Calls visit(prefix, part) for each part of the run beside the model and the history, in one order for
+// saving and loading.
+template <class Scalar, class Visit>
+void for_each_part(const TrainingState<Scalar>& run, Visit visit) {
+  visit("optimizer.", run.optimizer);
+  visit("train_loader.", run.train);
+  if (run.validation) visit("validation_loader.", *run.validation);
+  if (run.test) visit("test_loader.", *run.test);
+  if (run.schedule) visit("schedule.", *run.schedule);
+}
+
 template <class Scalar>
 void save_checkpoint(const std::string& path, const TrainingState<Scalar>& run, const History& history) {
   StateDict state;
   state.put_number("checkpoint_version", checkpoint_version);
   save_model_state(run.model, state, "model.");
-  run.optimizer.save_state(state, "optimizer.");
-  run.train.save_state(state, "train_loader.");
-  if (run.validation) run.validation->save_state(state, "validation_loader.");
-  if (run.test) run.test->save_state(state, "test_loader.");
-  if (run.schedule) run.schedule->save_state(state, "schedule.");
+  for_each_part(run, [&state](const char* prefix, const auto& part) { part.save_state(state, prefix); });
   history.save_state(state, "history");
   state.save(path);
 }
@@ -83,11 +86,7 @@ History load_checkpoint(const std::string& path, const TrainingState<Scalar>& ru
                std::to_string(checkpoint_version));
   }
   load_model_state(run.model, state, "model.");
-  run.optimizer.load_state(state, "optimizer.");
-  run.train.load_state(state, "train_loader.");
-  if (run.validation) run.validation->load_state(state, "validation_loader.");
-  if (run.test) run.test->load_state(state, "test_loader.");
-  if (run.schedule) run.schedule->load_state(state, "schedule.");
+  for_each_part(run, [&state](const char* prefix, auto& part) { part.load_state(state, prefix); });
   History history;
   history.load_state(state, "history");
   return history;
