@@ -9,6 +9,7 @@ packages=(
   libcli11-dev nlohmann-json3-dev
   dataset-fashion-mnist
   python3 python3-torch python3-numpy
+  chromium fonts-liberation
 )
 
 missing=()

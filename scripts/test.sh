@@ -3,8 +3,9 @@
 #  1. the whole suite, optimised (preset `test`);
 #  2. each libFuzzer target for a short smoke run (scripts/fuzz.sh);
 #  3. the suite again under AddressSanitizer, UndefinedBehaviorSanitizer and LeakSanitizer, without the
-#     example programs and the compile-only checks (preset `sanitize-unit`); preset `sanitize` builds and
-#     runs everything under the sanitizers, which takes another 15 minutes here.
+#     example programs, the compile-only checks and the documentation's programs (preset
+#     `sanitize-unit`); preset `sanitize` builds and runs everything under the sanitizers, which takes
+#     another 15 minutes here.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh

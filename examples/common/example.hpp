@@ -1,15 +1,19 @@
 #pragma once
 // What every example program shares and the library does not need: command-line flags (CLI11), error
-// reporting with exit status 2, the run's output folder, and its summary.json (nlohmann/json).
+// reporting with exit status 2, the run's output folder, and the files a finished run leaves there (model,
+// history, figures, report, summary.json through nlohmann/json).
 #include <CLI/CLI.hpp>
 #include <filesystem>
 #include <fnn/fnn.hpp>
 #include <fstream>
 #include <functional>
-#include <memory>
 #include <iostream>
+#include <memory>
+#include <sstream>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace example {
 
@@ -27,9 +31,12 @@ struct Settings {
   bool cosine = false;  // fnn's improvement: cosine learning-rate schedule over the run
   bool resume = false;  // continue from the checkpoint in the output folder
   bool finite_checks = true;
+  bool quiet = false;   // no progress line and no line per epoch
+  const CLI::App* app = nullptr;  // the flags as given, for the report
 };
 
 inline void add_settings_flags(CLI::App& app, Settings& s) {
+  s.app = &app;
   app.add_option("--epochs", s.epochs, "Training epochs")
       ->capture_default_str()
       ->check(CLI::PositiveNumber)
@@ -46,6 +53,7 @@ inline void add_settings_flags(CLI::App& app, Settings& s) {
                "Continue the run from its checkpoint in the output folder (saved after every epoch) up to --epochs");
   app.add_flag("--finite-checks,!--no-finite-checks", s.finite_checks,
                "Stop at the first NaN or infinity in any layer's output or gradient (default; the loss is always checked)");
+  app.add_flag("--quiet", s.quiet, "No progress line during an epoch and no line after it");
 }
 
 // Parses the flags and runs `body`. A bad flag prints one line and the usage; any fnn error prints one
@@ -113,19 +121,18 @@ inline fnn::data::DataLoader<float> make_loader(const fnn::data::Dataset& datase
   return fnn::data::DataLoader<float>(dataset, options, rng);
 }
 
-// Prints one line per epoch.
-inline std::function<void(const fnn::train::EpochRecord&)> print_epochs(int epochs) {
-  return [epochs](const fnn::train::EpochRecord& r) { std::cout << fnn::train::epoch_line(r, epochs) << std::endl; };
-}
-
-// What every training run passes to fit: the epochs, a line per epoch, the --cosine schedule, and, when
-// the run has an experiment name, a checkpoint EXPERIMENT.checkpoint in the output folder after every
-// epoch, which --resume continues.
-inline fnn::train::FitOptions<float> fit_options(const Settings& s, fnn::Optimizer<float>& optimizer,
-                                                 const std::string& experiment) {
+// What every training run passes to fit: the epochs, the progress (a live line on a terminal, a line per
+// epoch in `epoch_format` anywhere), the --cosine schedule, and, when the run has an experiment name, a
+// checkpoint EXPERIMENT.checkpoint in the output folder after every epoch, which --resume continues.
+inline fnn::train::FitOptions<float> fit_options(
+    const Settings& s, fnn::Optimizer<float>& optimizer, const std::string& experiment,
+    fnn::train::ProgressPrinter::EpochFormat epoch_format = fnn::train::epoch_line) {
   fnn::train::FitOptions<float> options;
   options.epochs = s.epochs;
-  options.on_epoch = print_epochs(s.epochs);
+  if (!s.quiet) {
+    fnn::train::ProgressPrinter(std::cout, fnn::train::ProgressPrinter::stdout_is_terminal(), epoch_format)
+        .attach(options);
+  }
   options.check_finite = s.finite_checks;
   if (s.cosine) options.schedule = std::make_shared<fnn::CosineAnnealingLR<float>>(optimizer, s.epochs);
   if (!experiment.empty()) {
@@ -136,12 +143,8 @@ inline fnn::train::FitOptions<float> fit_options(const Settings& s, fnn::Optimiz
   return options;
 }
 
-// Evaluates on `loader` and prints the confusion matrix and, optionally, the per-class report.
-template <class Loss>
-fnn::train::PassResult print_test_metrics(fnn::Layer<float>& model, Loss& loss,
-                                          fnn::data::DataLoader<float>& loader, bool per_class_report) {
-  fnn::metrics::ConfusionMatrix confusion(fnn::data::fashion_mnist_num_classes);
-  const fnn::train::PassResult r = fnn::train::evaluate(model, loss, loader, &confusion);
+// Prints the confusion matrix and, optionally, the per-class report.
+inline void print_test_metrics(const fnn::metrics::ConfusionMatrix& confusion, bool per_class_report) {
   const auto& names = fnn::data::fashion_mnist_class_names();
   std::cout << '\n';
   confusion.print(std::cout, names);
@@ -149,7 +152,6 @@ fnn::train::PassResult print_test_metrics(fnn::Layer<float>& model, Loss& loss,
     std::cout << '\n';
     fnn::metrics::classification_report(confusion).print(std::cout, names);
   }
-  return r;
 }
 
 // summary.json: what the reproduce program reads back.
@@ -182,10 +184,24 @@ inline void write_summary(const Settings& s, const Summary& summary) {
   fnn::write_file_atomically(path, text.data(), text.size());
 }
 
-// Writes a finished run's files into the output folder: EXPERIMENT.fnn (the model), .history.csv and
-// .summary.json. `summary` arrives with the experiment, architecture, normalisation and accuracies.
-inline void finish_run(const Settings& s, Summary summary, fnn::Sequential<float>& model,
-                       const fnn::train::History& history) {
+// The flags as given or defaulted, for the report: "name", "value".
+inline std::vector<std::pair<std::string, std::string>> flag_values(const CLI::App& app) {
+  std::vector<std::pair<std::string, std::string>> flags;
+  std::istringstream config(app.config_to_str(true, false));
+  for (std::string line; std::getline(config, line);) {
+    const std::size_t equals = line.find('=');
+    if (equals != std::string::npos) flags.emplace_back("--" + line.substr(0, equals), line.substr(equals + 1));
+  }
+  return flags;
+}
+
+// Writes a finished run's files into the output folder: EXPERIMENT.fnn (the model), .history.csv,
+// .summary.json, the figures and .report.html. `summary` arrives with the experiment, architecture,
+// normalisation and accuracies. `classifier` (the model itself when null) classifies the test set for the
+// confusion matrix, which is returned.
+inline fnn::metrics::ConfusionMatrix finish_run(const Settings& s, Summary summary, fnn::Sequential<float>& model,
+                                                const fnn::train::History& history, const Data& data,
+                                                fnn::Layer<float>* classifier = nullptr) {
   const std::string stem = s.out_dir + "/" + summary.experiment;
   history.write_csv(stem + ".history.csv");
   fnn::save(model, stem + ".fnn");
@@ -194,6 +210,31 @@ inline void finish_run(const Settings& s, Summary summary, fnn::Sequential<float
   summary.images_per_second = history.median_images_per_second();
   summary.parameters = model.parameter_count();
   write_summary(s, summary);
+
+  fnn::Rng unused(0);  // an evaluation loader draws nothing
+  Settings eval = s;
+  eval.batch_size = 1000;
+  auto test = make_loader(data.test, eval, summary.normalize, false, unused);
+  const fnn::Targets predicted = fnn::train::predict(classifier ? *classifier : model, test);
+  fnn::report::TrainingRun run;
+  run.confusion = fnn::metrics::ConfusionMatrix(fnn::data::fashion_mnist_num_classes);
+  run.confusion.add(predicted, data.test.labels());
+  run.experiment = summary.experiment;
+  run.reproduces = s.app ? s.app->get_description() : "";
+  if (s.app) run.settings = flag_values(*s.app);
+  std::ostringstream model_summary;
+  model.summary({1, 1, data.test.rows(), data.test.cols()}, model_summary);
+  run.model_summary = model_summary.str();
+  run.history = history;
+  run.class_names = fnn::data::fashion_mnist_class_names();
+  run.seed_accuracy = summary.seed_accuracy;
+  const fnn::Targets first(predicted.begin(), predicted.begin() + std::min<std::size_t>(predicted.size(), 40));
+  run.figures.push_back({"predictions", "The first test images with their predicted classes",
+                         fnn::report::prediction_grid(data.test, first, run.class_names)});
+  run.figures.push_back({"samples", "Training images of each class",
+                         fnn::report::class_samples(data.train, 10, run.class_names)});
+  std::cout << "report: " << fnn::report::write_training_report(stem, run) << std::endl;
+  return run.confusion;
 }
 
 }  // namespace example

@@ -51,7 +51,7 @@ void run_variant(const Variant& v, example::Settings s, const example::Data& dat
   const double accuracy = fnn::train::evaluate(model, loss, test).accuracy;
   std::printf("%s test accuracy: %.2f%%\n", v.name, 100 * accuracy);
   classify(model, data.test, index);
-  example::finish_run(s, {v.name, v.architecture, normalize, v.seed_accuracy, accuracy}, model, history);
+  example::finish_run(s, {v.name, v.architecture, normalize, v.seed_accuracy, accuracy}, model, history, data);
 }
 
 }  // namespace

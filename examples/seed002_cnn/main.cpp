@@ -23,6 +23,6 @@ int main(int argc, char** argv) {
     fnn::train::FitOptions<float> options = example::fit_options(s, sgd, "seed002_cnn");
     options.test = &test;
     const fnn::train::History history = fnn::train::fit(model, loss, sgd, train, options);
-    example::finish_run(s, {"seed002_cnn", "cnn_20_50", {}, 0.92, history.last().test.accuracy}, model, history);
+    example::finish_run(s, {"seed002_cnn", "cnn_20_50", {}, 0.92, history.last().test.accuracy}, model, history, data);
   });
 }

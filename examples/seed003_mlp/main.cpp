@@ -23,12 +23,15 @@ Model build_model(fnn::Rng& rng) { return fnn::models::mlp<float>(rng); }
 
 fnn::train::History train_model(Model& model, Loader& train_loader, Criterion& criterion, int epochs) {
   fnn::SGD<float> optimizer(model.parameters(), {settings.lr, 0.9});
-  fnn::train::FitOptions<float> options = example::fit_options(settings, optimizer, "seed003_mlp");
-  options.epochs = epochs;
-  options.on_epoch = [](const fnn::train::EpochRecord& r) {
-    std::printf("Train Epoch: %d  Accuracy: %lld/%lld(%.2f%%)  Loss: %.3f\n", r.epoch - 1, r.train.correct,
-                r.train.count, 100 * r.train.accuracy, r.train.loss);
-  };
+  example::Settings s = settings;
+  s.epochs = epochs;
+  fnn::train::FitOptions<float> options =
+      example::fit_options(s, optimizer, "seed003_mlp", [](const fnn::train::EpochRecord& r, int) {
+        char line[128];
+        std::snprintf(line, sizeof line, "Train Epoch: %d  Accuracy: %lld/%lld(%.2f%%)  Loss: %.3f", r.epoch - 1,
+                      r.train.correct, r.train.count, 100 * r.train.accuracy, r.train.loss);
+        return std::string(line);
+      });
   return fnn::train::fit(model, criterion, optimizer, train_loader, options);
 }
 
@@ -76,6 +79,6 @@ int main(int argc, char** argv) {
     const double test_accuracy = evaluate_model(model, test_loader, criterion, true);
     predict_label(model, data.test, index);
     visualize_image(data.test, index);
-    example::finish_run(settings, {"seed003_mlp", "mlp", normalization, 0.8448, test_accuracy}, model, history);
+    example::finish_run(settings, {"seed003_mlp", "mlp", normalization, 0.8448, test_accuracy}, model, history, data);
   });
 }

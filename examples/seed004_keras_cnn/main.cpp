@@ -6,7 +6,7 @@
 // fnn's own improvements, off by default: --flip (random horizontal flip), --augment (random crop with
 // padding 2 as well as the flip), --flip-average (test images classified by the mean of the outputs for
 // the image and its mirror image), --label-smoothing, --sgd (SGD with Nesterov momentum 0.9 and weight
-// decay 5e-4 in place of Adam) and --cosine (cosine learning-rate schedule down to 0 over the run, which
+// decay 5e-4 in place of Adam), --one-cycle (warm-up then cosine, per batch) and --cosine (cosine learning-rate schedule down to 0 over the run, which
 // every training example offers).
 #include "common/example.hpp"
 
@@ -29,6 +29,9 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0.0, 1.0));
   app.add_flag("--flip-average", flip_average,
                "Test-time augmentation: average the outputs for each test image and its mirror image");
+  bool one_cycle = false;
+  app.add_flag("--one-cycle", one_cycle,
+               "One-cycle schedule per batch: warm-up from --lr/25 to --lr over 30% of the steps, then cosine down");
   app.add_flag("--sgd", sgd, "SGD with Nesterov momentum 0.9 and weight decay 5e-4 in place of Adam");
   return example::run(app, argc, argv, [&] {
     example::prepare(s, "out/seed004_keras_cnn");
@@ -53,12 +56,16 @@ int main(int argc, char** argv) {
     const std::string experiment = "seed004_arch" + std::to_string(arch);
     fnn::train::FitOptions<float> options = example::fit_options(s, *optimizer, experiment);
     options.test = &test;
+    if (one_cycle) {
+      options.schedule = std::make_shared<fnn::OneCycleLR<float>>(*optimizer, s.lr, s.epochs * train.batches_per_epoch());
+    }
     fnn::HorizontalFlipAverage<float> averaged(model);
     fnn::Layer<float>& classifier = flip_average ? static_cast<fnn::Layer<float>&>(averaged) : model;
     const fnn::train::History history = fnn::train::fit(classifier, loss, *optimizer, train, options);
-    example::print_test_metrics(classifier, loss, test, true);
     const double seed_accuracy[] = {0.9134, 0.9302, 0.948};
-    example::finish_run(s, {experiment, architecture, {}, seed_accuracy[arch - 1], history.last().test.accuracy},
-                        model, history);
+    const fnn::metrics::ConfusionMatrix confusion =
+        example::finish_run(s, {experiment, architecture, {}, seed_accuracy[arch - 1], history.last().test.accuracy},
+                            model, history, data, &classifier);
+    example::print_test_metrics(confusion, true);
   });
 }

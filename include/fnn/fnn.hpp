@@ -46,6 +46,7 @@
 #include "fnn/metrics/confusion_matrix.hpp"
 #include "fnn/metrics/top_k.hpp"
 
+#include "fnn/io/data_uri.hpp"
 #include "fnn/io/image.hpp"
 #include "fnn/io/model_io.hpp"
 #include "fnn/io/state_dict.hpp"
@@ -56,3 +57,12 @@
 #include "fnn/train/checkpoint.hpp"
 #include "fnn/train/fit.hpp"
 #include "fnn/train/history.hpp"
+#include "fnn/train/progress.hpp"
+
+#include "fnn/plot/heat_map.hpp"
+#include "fnn/plot/image_grid.hpp"
+#include "fnn/plot/line_chart.hpp"
+#include "fnn/plot/svg.hpp"
+
+#include "fnn/report/html_report.hpp"
+#include "fnn/report/training_report.hpp"

@@ -20,7 +20,8 @@ namespace fnn {
   template class SGD<Scalar>;            \
   template class Adam<Scalar>;           \
   template class StepLR<Scalar>;         \
-  template class CosineAnnealingLR<Scalar>;
+  template class CosineAnnealingLR<Scalar>; \
+  template class OneCycleLR<Scalar>;
 FNN_INSTANTIATE(float)
 FNN_INSTANTIATE(double)
 #undef FNN_INSTANTIATE

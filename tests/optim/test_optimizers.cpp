@@ -101,3 +101,26 @@ TEST_CASE("Learning-rate schedules follow their formulas") {
   for (int i = 0; i < 5; ++i) cosine.step();
   CHECK(opt2.lr() == Approx(0.0).margin(1e-15));
 }
+
+TEST_CASE("OneCycleLR steps per batch through PyTorch's rates") {
+  // torch 1.13: OneCycleLR(SGD(lr=0.1), max_lr=0.01, total_steps=20, pct_start=0.3, cycle_momentum=False),
+  // the rate before the first step and after each of the next 19 (Debian's python3-torch).
+  const double torch_rates[] = {0.0003999999999999993,  0.0013167184270002508,  0.003716718427000252,
+                                0.006683281572999748,   0.009083281572999747,   0.01,
+                                0.009874640062350875,   0.009504846320134737,   0.0089091617757105,
+                                0.008117456539497631,   0.007169430017913008,   0.0061126202193628925,
+                                0.00500002,             0.003887419780637108,   0.0028306099820869924,
+                                0.00188258346050237,    0.0010908782242895004,  0.0004951936798652628,
+                                0.00012539993764912555, 4e-08};
+  Parameter<double> p({1});
+  SGD<double> opt({{"p", &p}}, {0.1});
+  OneCycleLR<double> schedule(opt, 0.01, 20);
+  CHECK(schedule.interval() == ScheduleInterval::batch);
+  for (int t = 0; t < 20; ++t) {
+    INFO("step " << t);
+    CHECK(opt.lr() == Approx(torch_rates[t]).epsilon(1e-12));
+    schedule.step();
+  }
+  CHECK_THROWS_WITH(OneCycleLR<double>(opt, 0.01, 3), Catch::Contains("3 steps leave no room"));
+  CHECK_THROWS_AS(OneCycleLR<double>(opt, 0.01, 100, 1.0), ValueError);
+}

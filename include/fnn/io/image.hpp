@@ -1,9 +1,9 @@
 #pragma once
-// Reading and writing images through stb (Debian's libstb-dev): PNG or JPEG in, PNG out, as 8-bit
-// grayscale. stb's implementation is compiled here with internal linkage (STB_*_STATIC), so every
-// translation unit that includes fnn gets its own private copy and nothing clashes at link time. That
-// copy decodes PNG and JPEG only, up to 8192 pixels a side: less decoder to trust with a damaged file,
-// and no image whose header alone can demand gigabytes.
+// Reading and writing images through stb (Debian's libstb-dev): PNG or JPEG in, PNG out (as a file, or
+// as a data URI to embed in SVG and HTML), as 8-bit grayscale. stb's implementation is compiled here with
+// internal linkage (STB_*_STATIC), so every translation unit that includes fnn gets its own private copy
+// and nothing clashes at link time. That copy decodes PNG and JPEG only, up to 8192 pixels a side: less
+// decoder to trust with a damaged file, and no image whose header alone can demand gigabytes.
 #include <algorithm>
 #include <cstdint>
 #include <fstream>
@@ -14,6 +14,7 @@
 
 #include "fnn/core/error.hpp"
 #include "fnn/io/atomic_file.hpp"
+#include "fnn/io/data_uri.hpp"
 
 #if defined(__GNUC__)
 #pragma GCC diagnostic push
@@ -135,9 +136,9 @@ inline GrayImage read_gray_image(const std::string& path) {
   return image;
 }
 
-// Writes 8-bit grayscale pixels [height, width] as a PNG, atomically.
-inline void write_gray_png(const std::string& path, const std::uint8_t* pixels, int width, int height) {
-  if (width < 1 || height < 1) throw ValueError(path + ": cannot write an empty image");
+// 8-bit grayscale pixels [height, width] encoded as a PNG file's bytes.
+inline std::vector<unsigned char> encode_gray_png(const std::uint8_t* pixels, int width, int height) {
+  if (width < 1 || height < 1) throw ValueError("fnn::encode_gray_png: cannot encode an empty image");
   std::vector<unsigned char> png;
   auto append = [](void* context, void* data, int size) {
     auto* out = static_cast<std::vector<unsigned char>*>(context);
@@ -145,9 +146,21 @@ inline void write_gray_png(const std::string& path, const std::uint8_t* pixels, 
     out->insert(out->end(), bytes, bytes + size);
   };
   if (!stbi_write_png_to_func(append, &png, width, height, 1, pixels, width)) {
-    throw IoError(path + ": PNG encoding failed");
+    throw IoError("fnn::encode_gray_png: PNG encoding failed");
   }
+  return png;
+}
+
+// Writes 8-bit grayscale pixels [height, width] as a PNG, atomically.
+inline void write_gray_png(const std::string& path, const std::uint8_t* pixels, int width, int height) {
+  if (width < 1 || height < 1) throw ValueError(path + ": cannot write an empty image");
+  const std::vector<unsigned char> png = encode_gray_png(pixels, width, height);
   write_file_atomically(path, png.data(), png.size());
+}
+
+// A PNG's bytes as a data URI, for embedding in SVG or HTML without a separate file.
+inline std::string png_data_uri(const std::vector<unsigned char>& png) {
+  return data_uri("image/png", png.data(), png.size());
 }
 
 }  // namespace fnn

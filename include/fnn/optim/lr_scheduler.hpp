@@ -1,8 +1,12 @@
 #pragma once
-// Learning-rate schedules, stepped once per epoch as in PyTorch: each sets the optimizer's rate from the
-// base rate it had when the schedule was made.
-//   StepLR:             lr(e) = base * gamma^floor(e / step_size)
-//   CosineAnnealingLR:  lr(e) = eta_min + (base - eta_min) * (1 + cos(pi * e / T_max)) / 2
+// Learning-rate schedules, as in PyTorch: each sets the optimizer's rate from the base rate it had when
+// the schedule was made. StepLR and CosineAnnealingLR step once per epoch (t counts epochs), OneCycleLR
+// once per batch (t counts optimizer steps); fit() steps each at its interval.
+//   StepLR:             lr(t) = base * gamma^floor(t / step_size)
+//   CosineAnnealingLR:  lr(t) = eta_min + (base - eta_min) * (1 + cos(pi * t / T_max)) / 2
+//   OneCycleLR:         cosine from max_lr / div_factor up to max_lr over the first pct_start of the steps,
+//                       then cosine down to max_lr / (div_factor * final_div_factor) at the last step
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -10,33 +14,39 @@
 
 namespace fnn {
 
+enum class ScheduleInterval { epoch, batch };
+
 template <class Scalar>
 class LrScheduler {
  public:
   virtual ~LrScheduler() = default;
 
-  // Ends an epoch: sets the rate for the next one.
-  void step() { opt_.set_lr(lr_at(++epoch_)); }
-  int epoch() const { return epoch_; }
+  // Ends an epoch or a batch (see interval()): sets the rate for the next one.
+  void step() { opt_.set_lr(lr_at(++steps_)); }
+  long long steps() const { return steps_; }
+  virtual ScheduleInterval interval() const { return ScheduleInterval::epoch; }
 
-  // The epoch count is the schedule's part of a checkpoint (the rate itself is the optimizer's).
-  void save_state(StateDict& state, const std::string& prefix) const {
-    state.put_number(prefix + "epoch", epoch_);
-  }
-  void load_state(const StateDict& state, const std::string& prefix) {
-    epoch_ = static_cast<int>(state.get_integer(prefix + "epoch"));
-  }
+  // The step count is the schedule's part of a checkpoint (the rate itself is the optimizer's).
+  void save_state(StateDict& state, const std::string& prefix) const { state.put_number(prefix + "steps", steps_); }
+  void load_state(const StateDict& state, const std::string& prefix) { steps_ = state.get_integer(prefix + "steps"); }
 
  protected:
   explicit LrScheduler(Optimizer<Scalar>& optimizer) : opt_(optimizer), base_(optimizer.lr()) {}
-  virtual double lr_at(int epoch) const = 0;
+  virtual double lr_at(long long t) const = 0;
   double base() const { return base_; }
+  void start_at(double lr) { opt_.set_lr(lr); }
 
  private:
   Optimizer<Scalar>& opt_;
   double base_;
-  int epoch_ = 0;
+  long long steps_ = 0;
 };
+
+// Cosine interpolation from `from` (pct = 0) to `to` (pct = 1).
+inline double cosine_between(double from, double to, double pct) {
+  const double pi = 3.14159265358979323846;
+  return to + (from - to) * (1 + std::cos(pi * pct)) / 2;
+}
 
 template <class Scalar>
 class StepLR final : public LrScheduler<Scalar> {
@@ -47,7 +57,7 @@ class StepLR final : public LrScheduler<Scalar> {
   }
 
  private:
-  double lr_at(int epoch) const override { return this->base() * std::pow(gamma_, epoch / step_size_); }
+  double lr_at(long long t) const override { return this->base() * std::pow(gamma_, t / step_size_); }
 
   int step_size_;
   double gamma_;
@@ -62,13 +72,43 @@ class CosineAnnealingLR final : public LrScheduler<Scalar> {
   }
 
  private:
-  double lr_at(int epoch) const override {
-    const double pi = 3.14159265358979323846;
-    return eta_min_ + (this->base() - eta_min_) * (1 + std::cos(pi * epoch / t_max_)) / 2;
+  double lr_at(long long t) const override {
+    return cosine_between(this->base(), eta_min_, static_cast<double>(t) / t_max_);
   }
 
   int t_max_;
   double eta_min_;
+};
+
+// PyTorch's OneCycleLR with its cosine annealing, for the learning rate only (PyTorch also cycles the
+// momentum by default). The rate is max_lr / div_factor from construction on.
+template <class Scalar>
+class OneCycleLR final : public LrScheduler<Scalar> {
+ public:
+  OneCycleLR(Optimizer<Scalar>& optimizer, double max_lr, long long total_steps, double pct_start = 0.3,
+             double div_factor = 25, double final_div_factor = 1e4)
+      : LrScheduler<Scalar>(optimizer),
+        max_lr_(max_lr),
+        initial_lr_(max_lr / div_factor),
+        min_lr_(max_lr / div_factor / final_div_factor),
+        warmup_end_(pct_start * static_cast<double>(total_steps) - 1),
+        last_step_(static_cast<double>(total_steps) - 1) {
+    if (!(pct_start > 0 && pct_start < 1)) throw ValueError("OneCycleLR: pct_start must lie in (0, 1)");
+    if (warmup_end_ < 1 || last_step_ <= warmup_end_) {
+      throw ValueError("OneCycleLR: " + std::to_string(total_steps) + " steps leave no room for warm-up and annealing");
+    }
+    this->start_at(initial_lr_);
+  }
+  ScheduleInterval interval() const override { return ScheduleInterval::batch; }
+
+ private:
+  double lr_at(long long t) const override {
+    const double step = static_cast<double>(t);
+    if (step <= warmup_end_) return cosine_between(initial_lr_, max_lr_, step / warmup_end_);
+    return cosine_between(max_lr_, min_lr_, std::min(1.0, (step - warmup_end_) / (last_step_ - warmup_end_)));
+  }
+
+  double max_lr_, initial_lr_, min_lr_, warmup_end_, last_step_;
 };
 
 }  // namespace fnn

@@ -2,7 +2,7 @@
 // Checkpoints: everything a training run needs to continue exactly where it stopped. A run resumed from
 // the checkpoint of epoch k ends with the same parameters, bit for bit, as a run that was never
 // interrupted (same seed, same thread count): the checkpoint holds the model's parameters, buffers and
-// generators, the optimizer's moments and step count, the schedule's epoch, the data loaders' generators
+// generators, the optimizer's moments and step count, the schedule's step count, the data loaders' generators
 // and the history. It is a StateDict file: written atomically, refused when damaged.
 #include <filesystem>
 #include <string>
@@ -17,7 +17,7 @@
 
 namespace fnn::train {
 
-inline constexpr int checkpoint_version = 1;
+inline constexpr int checkpoint_version = 2;  // 2: the schedule counts steps (batches or epochs)
 
 template <class Scalar>
 void save_model_state(Layer<Scalar>& model, StateDict& state, const std::string& prefix) {

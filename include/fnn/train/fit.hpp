@@ -66,17 +66,26 @@ class PassMeter {
   Targets predicted_;
 };
 
+// Puts a model in eval mode until the guard goes out of scope, also when a loss or a metric throws.
+template <class Scalar>
+class EvalModeGuard {
+ public:
+  explicit EvalModeGuard(Layer<Scalar>& model) : model_(model), training_(model.training()) { model.eval(); }
+  ~EvalModeGuard() { model_.set_training(training_); }
+  EvalModeGuard(const EvalModeGuard&) = delete;
+  EvalModeGuard& operator=(const EvalModeGuard&) = delete;
+
+ private:
+  Layer<Scalar>& model_;
+  bool training_;
+};
+
 // One evaluation pass in eval mode (the model's mode is restored afterwards). When `confusion` is given,
 // every prediction is added to it.
 template <class Scalar, class Loss>
 PassResult evaluate(Layer<Scalar>& model, Loss& loss, data::DataLoader<Scalar>& loader,
                     metrics::ConfusionMatrix* confusion = nullptr) {
-  struct RestoreMode {  // also when the loss or a metric throws
-    Layer<Scalar>& model;
-    bool training;
-    ~RestoreMode() { model.set_training(training); }
-  } restore{model, model.training()};
-  model.eval();
+  const EvalModeGuard<Scalar> eval_mode(model);
   PassMeter meter;
   data::Batch<Scalar> batch;
   loader.start_epoch();
@@ -86,6 +95,20 @@ PassResult evaluate(Layer<Scalar>& model, Loss& loss, data::DataLoader<Scalar>& 
     if (confusion) confusion->add(meter.last_predictions(), batch.labels);
   }
   return meter.result();
+}
+
+// The predicted class of every sample, in the loader's order, in eval mode.
+template <class Scalar>
+Targets predict(Layer<Scalar>& model, data::DataLoader<Scalar>& loader) {
+  const EvalModeGuard<Scalar> eval_mode(model);
+  Targets all, batch_predictions;
+  data::Batch<Scalar> batch;
+  loader.start_epoch();
+  while (loader.next(batch)) {
+    metrics::predicted_classes(model.forward(batch.images), batch_predictions);
+    all.insert(all.end(), batch_predictions.begin(), batch_predictions.end());
+  }
+  return all;
 }
 
 // Called after every training batch: batch number (1-based), batches in the epoch, the pass so far.
@@ -115,17 +138,25 @@ PassResult train_epoch(Layer<Scalar>& model, Loss& loss, Optimizer<Scalar>& opti
   return meter.result();
 }
 
+// Where fit() is within an epoch, after each training batch.
+struct BatchProgress {
+  int epoch = 0, epochs = 0;  // 1-based epoch, and the epoch fit stops after
+  Index batch = 0, batches = 0;
+  PassResult so_far;  // the training pass up to this batch
+  double seconds = 0;  // since the epoch's training pass started
+};
+
 template <class Scalar>
 struct FitOptions {
   int epochs = 1;                                      // the epoch fit stops after (counting resumed ones)
   data::DataLoader<Scalar>* validation = nullptr;
   data::DataLoader<Scalar>* test = nullptr;
-  std::shared_ptr<LrScheduler<Scalar>> schedule;       // stepped after every epoch
+  std::shared_ptr<LrScheduler<Scalar>> schedule;       // stepped after every epoch or batch (its interval)
   std::string checkpoint;                              // when set, the run is saved there after every epoch
   bool resume = false;                                 // continue the run saved in `checkpoint`
   bool check_finite = true;                            // check every layer's output and gradient too
   std::function<void(const EpochRecord&)> on_epoch;    // reporting
-  BatchCallback on_batch;                              // progress within an epoch
+  std::function<void(const BatchProgress&)> on_batch;  // progress within an epoch
 };
 
 template <class Scalar, class Loss>
@@ -136,13 +167,27 @@ History fit(Layer<Scalar>& model, Loss& loss, Optimizer<Scalar>& optimizer, data
   if (options.resume && options.checkpoint.empty()) throw UsageError("fnn::train::fit: resume needs a checkpoint path");
   History history = options.resume ? load_checkpoint(options.checkpoint, run) : History();
   model.set_finite_checks(options.check_finite);
+  const bool batch_schedule = options.schedule && options.schedule->interval() == ScheduleInterval::batch;
+  BatchProgress progress;
+  progress.epochs = options.epochs;
+  clock::time_point start;
+  const BatchCallback after_batch = [&](Index b, Index batches, const PassResult& so_far) {
+    if (batch_schedule) options.schedule->step();
+    if (!options.on_batch) return;
+    progress.batch = b;
+    progress.batches = batches;
+    progress.so_far = so_far;
+    progress.seconds = std::chrono::duration<double>(clock::now() - start).count();
+    options.on_batch(progress);
+  };
   for (int epoch = history.empty() ? 1 : history.last().epoch + 1; epoch <= options.epochs; ++epoch) {
     EpochRecord r;
     r.epoch = epoch;
     r.lr = optimizer.lr();
-    const auto start = clock::now();
+    progress.epoch = epoch;
+    start = clock::now();
     try {
-      r.train = train_epoch(model, loss, optimizer, train, options.on_batch);
+      r.train = train_epoch(model, loss, optimizer, train, after_batch);
       r.seconds = std::chrono::duration<double>(clock::now() - start).count();
       if (options.validation) r.validation = evaluate(model, loss, *options.validation);
       if (options.test) r.test = evaluate(model, loss, *options.test);
@@ -153,7 +198,7 @@ History fit(Layer<Scalar>& model, Loss& loss, Optimizer<Scalar>& optimizer, data
     r.images_per_second = static_cast<double>(r.train.count) / std::max(r.seconds, 1e-9);
     r.peak_memory_mb = peak_resident_mb();
     history.add(r);
-    if (options.schedule) options.schedule->step();
+    if (options.schedule && !batch_schedule) options.schedule->step();
     if (!options.checkpoint.empty()) save_checkpoint(options.checkpoint, run, history);
     if (options.on_epoch) options.on_epoch(r);
   }
