@@ -3,6 +3,7 @@
 // reporting with exit status 2, the run's output folder, and the files a finished run leaves there (model,
 // history, figures, report, summary.json through nlohmann/json).
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <filesystem>
 #include <fnn/fnn.hpp>
 #include <fstream>
@@ -195,10 +196,39 @@ inline std::vector<std::pair<std::string, std::string>> flag_values(const CLI::A
   return flags;
 }
 
+// The run's figures and report (fnn::report::write_training_report), with `classifier` classifying the
+// test set; returns the test set's confusion matrix.
+inline fnn::metrics::ConfusionMatrix write_report(const Settings& s, const Summary& summary,
+                                                  fnn::Sequential<float>& model, const fnn::train::History& history,
+                                                  const Data& data, fnn::Layer<float>& classifier) {
+  fnn::data::DataLoader<float> test(data.test, {1000, false, false, summary.normalize});
+  const fnn::Targets predicted = fnn::train::predict(classifier, test);
+  fnn::report::TrainingRun run;
+  run.experiment = summary.experiment;
+  run.reproduces = s.app ? s.app->get_description() : "";
+  if (s.app) run.settings = flag_values(*s.app);
+  std::ostringstream layers;
+  model.summary({1, 1, data.test.rows(), data.test.cols()}, layers);
+  run.model_summary = layers.str();
+  run.history = history;
+  run.confusion = fnn::metrics::ConfusionMatrix(fnn::data::fashion_mnist_num_classes);
+  run.confusion.add(predicted, data.test.labels());
+  run.class_names = fnn::data::fashion_mnist_class_names();
+  run.seed_accuracy = summary.seed_accuracy;
+  const fnn::Targets first(predicted.begin(), predicted.begin() + std::min<std::size_t>(predicted.size(), 40));
+  run.figures.push_back({"predictions", "The first test images with their predicted classes",
+                         fnn::report::prediction_grid(data.test, first, run.class_names)});
+  run.figures.push_back({"samples", "Training images of each class",
+                         fnn::report::class_samples(data.train, 10, run.class_names)});
+  std::cout << "report: " << fnn::report::write_training_report(s.out_dir + "/" + summary.experiment, run)
+            << std::endl;
+  return run.confusion;
+}
+
 // Writes a finished run's files into the output folder: EXPERIMENT.fnn (the model), .history.csv,
 // .summary.json, the figures and .report.html. `summary` arrives with the experiment, architecture,
 // normalisation and accuracies. `classifier` (the model itself when null) classifies the test set for the
-// confusion matrix, which is returned.
+// report; the test set's confusion matrix is returned.
 inline fnn::metrics::ConfusionMatrix finish_run(const Settings& s, Summary summary, fnn::Sequential<float>& model,
                                                 const fnn::train::History& history, const Data& data,
                                                 fnn::Layer<float>* classifier = nullptr) {
@@ -210,31 +240,7 @@ inline fnn::metrics::ConfusionMatrix finish_run(const Settings& s, Summary summa
   summary.images_per_second = history.median_images_per_second();
   summary.parameters = model.parameter_count();
   write_summary(s, summary);
-
-  fnn::Rng unused(0);  // an evaluation loader draws nothing
-  Settings eval = s;
-  eval.batch_size = 1000;
-  auto test = make_loader(data.test, eval, summary.normalize, false, unused);
-  const fnn::Targets predicted = fnn::train::predict(classifier ? *classifier : model, test);
-  fnn::report::TrainingRun run;
-  run.confusion = fnn::metrics::ConfusionMatrix(fnn::data::fashion_mnist_num_classes);
-  run.confusion.add(predicted, data.test.labels());
-  run.experiment = summary.experiment;
-  run.reproduces = s.app ? s.app->get_description() : "";
-  if (s.app) run.settings = flag_values(*s.app);
-  std::ostringstream model_summary;
-  model.summary({1, 1, data.test.rows(), data.test.cols()}, model_summary);
-  run.model_summary = model_summary.str();
-  run.history = history;
-  run.class_names = fnn::data::fashion_mnist_class_names();
-  run.seed_accuracy = summary.seed_accuracy;
-  const fnn::Targets first(predicted.begin(), predicted.begin() + std::min<std::size_t>(predicted.size(), 40));
-  run.figures.push_back({"predictions", "The first test images with their predicted classes",
-                         fnn::report::prediction_grid(data.test, first, run.class_names)});
-  run.figures.push_back({"samples", "Training images of each class",
-                         fnn::report::class_samples(data.train, 10, run.class_names)});
-  std::cout << "report: " << fnn::report::write_training_report(stem, run) << std::endl;
-  return run.confusion;
+  return write_report(s, summary, model, history, data, classifier ? *classifier : model);
 }
 
 }  // namespace example

@@ -116,7 +116,8 @@ int main(int argc, char** argv) {
     std::printf("Accuracy on train data: %.2f%%\nAccuracy on test data : %.2f%%\n", 100 * r.train_accuracy,
                 100 * r.test_accuracy);
     const fnn::metrics::ConfusionMatrix confusion =
-        example::finish_run(s, {"seed000_lenet", "lenet", r.normalize, 0.8923, r.test_accuracy}, r.model, r.history, data);
+        example::finish_run(s, {"seed000_lenet", "lenet", r.normalize, 0.8923, r.test_accuracy}, r.model, r.history,
+                            data);
     example::print_test_metrics(confusion, false);
   });
 }

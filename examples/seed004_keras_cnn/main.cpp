@@ -6,7 +6,8 @@
 // fnn's own improvements, off by default: --flip (random horizontal flip), --augment (random crop with
 // padding 2 as well as the flip), --flip-average (test images classified by the mean of the outputs for
 // the image and its mirror image), --label-smoothing, --sgd (SGD with Nesterov momentum 0.9 and weight
-// decay 5e-4 in place of Adam), --one-cycle (warm-up then cosine, per batch) and --cosine (cosine learning-rate schedule down to 0 over the run, which
+// decay 5e-4 in place of Adam), --one-cycle (warm-up then cosine, per batch), --keras-defaults (the layers
+// initialised as Keras does) and --cosine (cosine learning-rate schedule down to 0 over the run, which
 // every training example offers).
 #include "common/example.hpp"
 
@@ -21,6 +22,10 @@ int main(int argc, char** argv) {
   bool batchnorm = true, flip = false, augment = false, sgd = false, flip_average = false;
   app.add_option("--arch", arch, "Architecture 1, 2 or 3 (VGG-like)")->capture_default_str()->check(CLI::Range(1, 3));
   app.add_flag("--batchnorm,!--no-batchnorm", batchnorm, "Architecture 3 with its BatchNorm layers (default)");
+  bool keras_defaults = false;
+  app.add_flag("--keras-defaults", keras_defaults,
+               "Architecture 3 with Keras's layer defaults: Glorot-uniform kernels, zero biases, BatchNorm momentum "
+               "0.99 and epsilon 1e-3");
   app.add_flag("--flip", flip, "Random horizontal flip of the training images");
   app.add_flag("--augment", augment, "Random crop (padding 2) and horizontal flip of the training images");
   double label_smoothing = 0;
@@ -43,7 +48,11 @@ int main(int argc, char** argv) {
     auto train = example::make_loader(data.train, s, {}, true, rng, augmentation);
     auto test = example::make_loader(data.test, s, {}, false, rng);
     const std::string architecture =
-        arch == 1 ? "keras_arch1" : arch == 2 ? "keras_arch2" : batchnorm ? "vgg_like_bn" : "vgg_like";
+        arch == 1 ? "keras_arch1"
+        : arch == 2 ? "keras_arch2"
+        : !batchnorm ? "vgg_like"
+        : keras_defaults ? "vgg_like_bn_keras"
+                         : "vgg_like_bn";
     fnn::Sequential<float> model = fnn::models::by_name<float>(architecture, rng);
     model.summary({1, 1, 28, 28});
     std::unique_ptr<fnn::Optimizer<float>> optimizer;
@@ -57,7 +66,8 @@ int main(int argc, char** argv) {
     fnn::train::FitOptions<float> options = example::fit_options(s, *optimizer, experiment);
     options.test = &test;
     if (one_cycle) {
-      options.schedule = std::make_shared<fnn::OneCycleLR<float>>(*optimizer, s.lr, s.epochs * train.batches_per_epoch());
+      const long long steps = s.epochs * train.batches_per_epoch();
+      options.schedule = std::make_shared<fnn::OneCycleLR<float>>(*optimizer, s.lr, steps);
     }
     fnn::HorizontalFlipAverage<float> averaged(model);
     fnn::Layer<float>& classifier = flip_average ? static_cast<fnn::Layer<float>&>(averaged) : model;

@@ -1,4 +1,6 @@
 #include <catch2/catch.hpp>
+#include <cmath>
+#include <map>
 #include <sstream>
 
 #include "support/gradcheck_helpers.hpp"
@@ -89,4 +91,43 @@ TEST_CASE("Sequential reports the layer that rejects a shape") {
   CHECK_THROWS_WITH(model.forward(Tensor<float>({2, 1, 28, 27})),
                     StartsWith("Sequential input [2, 1, 28, 27], layer 1: Linear(in_features=784") &&
                         Contains("[2, 756]"));
+}
+
+TEST_CASE("The VGG-like model with Keras's defaults starts as Keras builds it") {
+  Rng rng(6);
+  auto model = models::by_name<double>("vgg_like_bn_keras", rng);
+  CHECK(model.parameter_count() == 1677674);  // the seed's Keras count
+  // glorot_uniform kernels: U(-b, b), b = sqrt(6 / (fan_in + fan_out)), fans counting kernel pixels.
+  const std::map<std::string, double> bounds = {{"0.weight", std::sqrt(6.0 / (9 + 32 * 9))},
+                                                {"3.weight", std::sqrt(6.0 / (32 * 9 + 32 * 9))},
+                                                {"8.weight", std::sqrt(6.0 / (32 * 9 + 64 * 9))},
+                                                {"20.weight", std::sqrt(6.0 / (3136 + 512))},
+                                                {"24.weight", std::sqrt(6.0 / (512 + 10))}};
+  for (const auto& p : model.parameters()) {
+    INFO(p.name);
+    const auto values = p.parameter->value.array();
+    if (bounds.count(p.name)) {
+      const double bound = bounds.at(p.name);
+      CHECK(values.abs().maxCoeff() <= bound);
+      CHECK(values.abs().maxCoeff() > 0.9 * bound);  // spread over the whole range
+    } else if (p.parameter->value.numel() > 0 && p.name.find(".bias") != std::string::npos) {
+      CHECK(values.abs().maxCoeff() == 0.0);  // zero biases, BatchNorm's included
+    }
+  }
+  // BatchNormalization's momentum 0.99: one training step moves the running mean 1% of the way.
+  model.train();
+  Tensor<double> x({2, 1, 28, 28});
+  x.array() = 1.0;
+  model.forward(x);
+  double running_mean = NAN;
+  for (const auto& b : model.buffers()) {
+    if (b.name == "1.running_mean") running_mean = (*b.tensor)[0];
+  }
+  const Tensor<double>& conv_output = model[0].forward(x);  // [2, 32, 28, 28]
+  double channel_mean = 0;
+  for (Index n = 0; n < 2; ++n) {
+    for (Index i = 0; i < 28 * 28; ++i) channel_mean += conv_output.data()[n * 32 * 784 + i];
+  }
+  channel_mean /= 2 * 784;
+  CHECK(running_mean == Approx(0.01 * channel_mean).epsilon(1e-9));
 }

@@ -25,4 +25,12 @@ void fan_in_uniform(Tensor<Scalar>& t, Index fan_in, Rng& rng) {
   uniform(t, -bound, bound, rng);
 }
 
+// Keras's default for Dense and Conv2D kernels, glorot_uniform (torch.nn.init.xavier_uniform_):
+// U(-b, b) with b = sqrt(6 / (fan_in + fan_out)); a convolution's fans count its kernel's pixels too.
+template <class Scalar>
+void glorot_uniform(Tensor<Scalar>& t, Index fan_in, Index fan_out, Rng& rng) {
+  const double bound = std::sqrt(6.0 / static_cast<double>(fan_in + fan_out));
+  uniform(t, -bound, bound, rng);
+}
+
 }  // namespace fnn::init

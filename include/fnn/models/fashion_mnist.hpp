@@ -4,8 +4,10 @@
 // Every model takes [N, 1, 28, 28] images and returns [N, 10] logits (or log-probabilities where the
 // seed ends in LogSoftmax).
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "fnn/init/init.hpp"
 #include "fnn/layers/batchnorm.hpp"
 #include "fnn/layers/conv2d.hpp"
 #include "fnn/layers/dropout.hpp"
@@ -134,17 +136,39 @@ Sequential<Scalar> keras_arch2(Rng& rng) {
   return m;
 }
 
+// How a model's layers start: as PyTorch's torch.nn makes them, or as Keras does (glorot_uniform kernels,
+// zero biases, BatchNormalization with momentum 0.99 and epsilon 1e-3, which is PyTorch's momentum 0.01).
+enum class LayerDefaults { pytorch, keras };
+
+namespace detail {
+template <class Scalar>
+void keras_initialise(Parameter<Scalar>& weight, Parameter<Scalar>& bias, Index fan_in, Index fan_out, Rng& rng) {
+  init::glorot_uniform(weight.value, fan_in, fan_out, rng);
+  bias.value.array() = Scalar(0);
+}
+}  // namespace detail
+
 // Seed 004, architecture 3 (VGG-like): two blocks of conv3-relu-conv3-relu-pool-dropout with 32 and
 // 64 channels ('same' padding), then dense 3136->512, dropout, 512->10. With `batchnorm`, a
 // BatchNorm2d follows every convolution and a BatchNorm1d the hidden dense layer: the seed's count of
-// 1,677,674 parameters is exactly this model with its BatchNorm weights and biases.
+// 1,677,674 parameters is exactly this model with its BatchNorm weights and biases. With Keras's
+// `defaults`, it starts as the seed's Keras model did.
 template <class Scalar>
-Sequential<Scalar> vgg_like(Rng& rng, bool batchnorm = false) {
+Sequential<Scalar> vgg_like(Rng& rng, bool batchnorm = false, LayerDefaults defaults = LayerDefaults::pytorch) {
+  const bool keras = defaults == LayerDefaults::keras;
+  const double eps = keras ? 1e-3 : 1e-5, momentum = keras ? 0.01 : 0.1;
   Sequential<Scalar> m;
   auto conv = [&](Index in, Index out) {
-    m.add(Conv2d<Scalar>(in, out, 3, rng, 1, 1));
-    if (batchnorm) m.add(BatchNorm2d<Scalar>(out));
+    Conv2d<Scalar> layer(in, out, 3, rng, 1, 1);
+    if (keras) detail::keras_initialise(layer.weight(), layer.bias(), in * 9, out * 9, rng);
+    m.add(std::move(layer));
+    if (batchnorm) m.add(BatchNorm2d<Scalar>(out, eps, momentum));
     m.add(ReLU<Scalar>());
+  };
+  auto dense = [&](Index in, Index out) {
+    Linear<Scalar> layer(in, out, rng);
+    if (keras) detail::keras_initialise(layer.weight(), layer.bias(), in, out, rng);
+    m.add(std::move(layer));
   };
   Index in = 1;
   for (Index width : {32, 64}) {
@@ -155,18 +179,19 @@ Sequential<Scalar> vgg_like(Rng& rng, bool batchnorm = false) {
     in = width;
   }
   m.add(Flatten<Scalar>());
-  m.add(Linear<Scalar>(64 * 7 * 7, 512, rng));
-  if (batchnorm) m.add(BatchNorm1d<Scalar>(512));
+  dense(64 * 7 * 7, 512);
+  if (batchnorm) m.add(BatchNorm1d<Scalar>(512, eps, momentum));
   m.add(ReLU<Scalar>());
   m.add(Dropout<Scalar>(0.5, rng));
-  m.add(Linear<Scalar>(512, 10, rng));
+  dense(512, 10);
   return m;
 }
 
 // The architectures above by name, for programs that load a saved model ("lenet", "vgg_like_bn", ...).
 inline const std::vector<std::string>& architecture_names() {
   static const std::vector<std::string> names{"lenet",     "mlp_dropout", "deep_mlp_dropout", "cnn_20_50", "mlp",
-                                              "keras_arch1", "keras_arch2", "vgg_like",         "vgg_like_bn"};
+                                              "keras_arch1", "keras_arch2", "vgg_like",         "vgg_like_bn",
+                                              "vgg_like_bn_keras"};
   return names;
 }
 
@@ -181,6 +206,7 @@ Sequential<Scalar> by_name(const std::string& name, Rng& rng) {
   if (name == "keras_arch2") return keras_arch2<Scalar>(rng);
   if (name == "vgg_like") return vgg_like<Scalar>(rng, false);
   if (name == "vgg_like_bn") return vgg_like<Scalar>(rng, true);
+  if (name == "vgg_like_bn_keras") return vgg_like<Scalar>(rng, true, LayerDefaults::keras);
   std::string known;
   for (const auto& n : architecture_names()) known += (known.empty() ? "" : ", ") + n;
   throw ValueError("unknown architecture '" + name + "' (known: " + known + ")");

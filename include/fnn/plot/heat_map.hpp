@@ -25,8 +25,8 @@ struct HeatMap {
 inline std::string shade(double t) {
   t = std::clamp(t, 0.0, 1.0);
   char colour[8];
-  std::snprintf(colour, sizeof colour, "#%02x%02x%02x", static_cast<int>(255 - 247 * t), static_cast<int>(255 - 207 * t),
-                static_cast<int>(255 - 148 * t));
+  std::snprintf(colour, sizeof colour, "#%02x%02x%02x", static_cast<int>(255 - 247 * t),
+                static_cast<int>(255 - 207 * t), static_cast<int>(255 - 148 * t));
   return colour;
 }
 

@@ -141,6 +141,37 @@ inline std::string points(double fraction_difference) {
   return text;
 }
 
+// The per-class table: precision, recall, F1 and support per class, then the macro and weighted averages.
+inline std::vector<std::vector<std::string>> per_class_rows(const metrics::ConfusionMatrix& confusion,
+                                                           const std::vector<std::string>& class_names) {
+  const metrics::ClassificationReport report = metrics::classification_report(confusion);
+  std::vector<std::vector<std::string>> rows;
+  auto row = [&](const std::string& name, const metrics::ClassScores& s, std::int64_t support) {
+    rows.push_back({name, percent(s.precision, 1), percent(s.recall, 1), percent(s.f1, 1), std::to_string(support)});
+  };
+  for (std::size_t c = 0; c < report.classes.size(); ++c) {
+    row(class_names.at(c), report.classes[c], report.classes[c].support);
+  }
+  row("macro average", report.macro_avg, report.total);
+  row("weighted average", report.weighted_avg, report.total);
+  return rows;
+}
+
+// A row per epoch: learning rate, training and test accuracy, seconds, images per second, peak memory.
+inline std::vector<std::vector<std::string>> timing_rows(const train::History& history) {
+  std::vector<std::vector<std::string>> rows;
+  for (const train::EpochRecord& r : history.rows()) {
+    char lr[32], seconds[32], rate[32], memory[32];
+    std::snprintf(lr, sizeof lr, "%.3g", r.lr);
+    std::snprintf(seconds, sizeof seconds, "%.1f", r.seconds);
+    std::snprintf(rate, sizeof rate, "%.0f", r.images_per_second);
+    std::snprintf(memory, sizeof memory, "%.0f", r.peak_memory_mb);
+    const std::string test = r.test.count ? percent(r.test.accuracy) : "";
+    rows.push_back({std::to_string(r.epoch), lr, percent(r.train.accuracy), test, seconds, rate, memory});
+  }
+  return rows;
+}
+
 // Writes the figures and STEM.report.html; returns the report's path.
 inline std::string write_training_report(const std::string& stem, const TrainingRun& run) {
   std::vector<Figure> figures = {{"loss", "Loss per epoch", history_chart(run.history, false)},
@@ -161,37 +192,16 @@ inline std::string write_training_report(const std::string& stem, const Training
   for (std::size_t i = 0; i < 2; ++i) html.figure(svg_data_uri(figures[i].svg), figures[i].caption);
   html.heading("Test set");
   html.figure(svg_data_uri(figures[2].svg), figures[2].caption);
-  const metrics::ClassificationReport per_class = metrics::classification_report(run.confusion);
-  std::vector<std::vector<std::string>> rows;
-  for (std::size_t c = 0; c < per_class.classes.size(); ++c) {
-    const metrics::ClassScores& s = per_class.classes[c];
-    rows.push_back({run.class_names.at(c), percent(s.precision, 1), percent(s.recall, 1), percent(s.f1, 1),
-                    std::to_string(s.support)});
-  }
-  rows.push_back({"macro average", percent(per_class.macro_avg.precision, 1), percent(per_class.macro_avg.recall, 1),
-                  percent(per_class.macro_avg.f1, 1), std::to_string(per_class.total)});
-  rows.push_back({"weighted average", percent(per_class.weighted_avg.precision, 1),
-                  percent(per_class.weighted_avg.recall, 1), percent(per_class.weighted_avg.f1, 1),
-                  std::to_string(per_class.total)});
-  html.table({"class", "precision", "recall", "F1", "support"}, rows);
+  html.table({"class", "precision", "recall", "F1", "support"}, per_class_rows(run.confusion, run.class_names));
   for (std::size_t i = 3; i < figures.size(); ++i) html.figure(svg_data_uri(figures[i].svg), figures[i].caption);
 
   html.heading("Timing and memory per epoch");
-  rows.clear();
-  for (const train::EpochRecord& r : run.history.rows()) {
-    char lr[32], seconds[32], rate[32], memory[32];
-    std::snprintf(lr, sizeof lr, "%.3g", r.lr);
-    std::snprintf(seconds, sizeof seconds, "%.1f", r.seconds);
-    std::snprintf(rate, sizeof rate, "%.0f", r.images_per_second);
-    std::snprintf(memory, sizeof memory, "%.0f", r.peak_memory_mb);
-    rows.push_back({std::to_string(r.epoch), lr, percent(r.train.accuracy),
-                    r.test.count ? percent(r.test.accuracy) : "", seconds, rate, memory});
-  }
-  html.table({"epoch", "learning rate", "training accuracy", "test accuracy", "seconds", "images/s", "peak MiB"}, rows);
+  html.table({"epoch", "learning rate", "training accuracy", "test accuracy", "seconds", "images/s", "peak MiB"},
+             timing_rows(run.history));
   html.heading("Settings");
-  rows.clear();
-  for (const auto& [name, value] : run.settings) rows.push_back({name, value});
-  html.table({"setting", "value"}, rows);
+  std::vector<std::vector<std::string>> settings;
+  for (const auto& [name, value] : run.settings) settings.push_back({name, value});
+  html.table({"setting", "value"}, settings);
   html.heading("Model");
   html.preformatted(run.model_summary);
   const std::string path = stem + ".report.html";
