@@ -20,7 +20,7 @@ struct Series {
 struct LineChart {
   std::string title, x_label, y_label;
   std::vector<Series> series;
-  double width = 560, height = 340;
+  double width = 500, height = 320;  // two fit side by side in the report
   bool integer_x = false;  // ticks on whole numbers only (epochs)
 };
 
