@@ -42,16 +42,18 @@ inline std::string image_grid(const ImageGrid& grid) {
   for (std::size_t i = 0; i < grid.images.size(); ++i) {
     const GridImage& image = grid.images[i];
     if (!image.pixels) throw ValueError("fnn::plot::image_grid: image " + std::to_string(i) + " has no pixels");
-    const double x = cell_w * static_cast<double>(i % static_cast<std::size_t>(grid.columns)) + (cell_w - image_w) / 2;
-    const double y = top + cell_h * static_cast<double>(i / static_cast<std::size_t>(grid.columns));
-    svg.image(x, y, image_w, image_h, png_data_uri(encode_gray_png(image.pixels, grid.image_width, grid.image_height)));
+    const std::size_t columns = static_cast<std::size_t>(grid.columns);
+    const double x = cell_w * static_cast<double>(i % columns) + (cell_w - image_w) / 2;
+    const double y = top + cell_h * static_cast<double>(i / columns);
+    const std::vector<unsigned char> png = encode_gray_png(image.pixels, grid.image_width, grid.image_height);
+    svg.image(x, y, image_w, image_h, png_data_uri(png));
     const std::string colour = image.marked ? "#d62728" : "#222";
     if (image.marked) svg.rect(x - 2, y - 2, image_w + 4, image_h + 4, "none", colour);
     std::size_t start = 0;
     for (int line = 0; line < grid.caption_lines && start <= image.caption.size(); ++line) {
       const std::size_t end = std::min(image.caption.find('\n', start), image.caption.size());
-      svg.text(x + image_w / 2, y + image_h + 14 + 14.0 * line, image.caption.substr(start, end - start), 11, "middle",
-               colour);
+      const std::string text = image.caption.substr(start, end - start);
+      svg.text(x + image_w / 2, y + image_h + 14 + 14.0 * line, text, 11, "middle", colour);
       start = end + 1;
     }
   }

@@ -52,6 +52,7 @@ inline std::string tick_label(double v) {
 }
 
 inline std::string line_chart(const LineChart& chart) {
+  auto drawn = [](const Series& s, std::size_t i) { return std::isfinite(s.x[i]) && std::isfinite(s.y[i]); };
   double x_low = std::numeric_limits<double>::infinity(), x_high = -x_low, y_low = x_low, y_high = -x_low;
   for (const Series& s : chart.series) {
     if (s.x.size() != s.y.size()) {
@@ -59,7 +60,7 @@ inline std::string line_chart(const LineChart& chart) {
                        " x values and " + std::to_string(s.y.size()) + " y values");
     }
     for (std::size_t i = 0; i < s.x.size(); ++i) {
-      if (!std::isfinite(s.x[i]) || !std::isfinite(s.y[i])) continue;
+      if (!drawn(s, i)) continue;
       x_low = std::min(x_low, s.x[i]);
       x_high = std::max(x_high, s.x[i]);
       y_low = std::min(y_low, s.y[i]);
@@ -94,7 +95,7 @@ inline std::string line_chart(const LineChart& chart) {
     const Series& s = chart.series[k];
     std::string points;
     for (std::size_t i = 0; i < s.x.size(); ++i) {
-      if (!std::isfinite(s.x[i]) || !std::isfinite(s.y[i])) continue;
+      if (!drawn(s, i)) continue;
       points += svg_number(px(s.x[i])) + "," + svg_number(py(s.y[i])) + " ";
       svg.circle(px(s.x[i]), py(s.y[i]), 2.5, series_colour(k));
     }
