@@ -39,6 +39,9 @@ import numpy as np
 import torch
 from torch import nn
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "benchmarks", "pytorch"))
+from seed_models import cnn_20_50, deep_mlp_dropout, lenet, mlp, mlp_dropout, vgg_like  # noqa: E402
+
 SEED = 20240601
 BATCH = 8
 # Fashion-MNIST's pixel mean and standard deviation (of values scaled to [0, 1]).
@@ -47,62 +50,6 @@ PIXEL_MEAN, PIXEL_STD = 0.2860, 0.3530
 
 # ---------------------------------------------------------------------------------------------------
 # The architectures: the same layer order as the builders in include/fnn/models/fashion_mnist.hpp.
-
-def lenet():
-    return nn.Sequential(
-        nn.Conv2d(1, 6, 5), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(6, 12, 5), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Flatten(),
-        nn.Linear(192, 120), nn.ReLU(),
-        nn.Linear(120, 60), nn.ReLU(),
-        nn.Linear(60, 10))
-
-
-def mlp_dropout(p=0.25):
-    return nn.Sequential(
-        nn.Flatten(),
-        nn.Linear(784, 128), nn.ReLU(), nn.Dropout(p),
-        nn.Linear(128, 64), nn.ReLU(), nn.Dropout(p),
-        nn.Linear(64, 10), nn.LogSoftmax(dim=1))
-
-
-def deep_mlp_dropout(p=0.25):
-    layers = [nn.Flatten()]
-    widths = [784, 512, 256, 128, 64]
-    for a, b in zip(widths, widths[1:]):
-        layers += [nn.Linear(a, b), nn.ReLU(), nn.Dropout(p)]
-    layers += [nn.Linear(64, 10), nn.LogSoftmax(dim=1)]
-    return nn.Sequential(*layers)
-
-
-def cnn_20_50():
-    return nn.Sequential(
-        nn.Conv2d(1, 20, 5), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(20, 50, 5), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Flatten(),
-        nn.Linear(800, 500), nn.ReLU(),
-        nn.Linear(500, 10))
-
-
-def mlp():
-    return nn.Sequential(
-        nn.Flatten(),
-        nn.Linear(784, 128), nn.ReLU(),
-        nn.Linear(128, 64), nn.ReLU(),
-        nn.Linear(64, 10))
-
-
-def vgg_like():
-    layers = []
-    in_channels = 1
-    for width in (32, 64):
-        layers += [nn.Conv2d(in_channels, width, 3, padding=1), nn.ReLU(),
-                   nn.Conv2d(width, width, 3, padding=1), nn.ReLU(),
-                   nn.MaxPool2d(2), nn.Dropout(0.25)]
-        in_channels = width
-    layers += [nn.Flatten(), nn.Linear(64 * 7 * 7, 512), nn.ReLU(), nn.Dropout(0.5), nn.Linear(512, 10)]
-    return nn.Sequential(*layers)
-
 
 def batchnorm():
     # Not a seed: exercises BatchNorm2d and BatchNorm1d in training mode (built in test_parity.cpp).

@@ -1,19 +1,31 @@
 #pragma once
-// Thread control. fnn parallelises with OpenMP: its own loops over the batch and Eigen's matrix
-// products both use the OpenMP thread pool, so one setting governs all of them.
+// Thread control. fnn parallelises with OpenMP and owns the parallelism: its layers split their work
+// (samples, output features, channels) between the threads themselves, and every Eigen product runs
+// single-threaded inside one thread's share. Eigen's own threading is therefore switched off, by
+// set_num_threads and, for programs that never call it, by the first fnn kernel that runs (a one-time,
+// process-wide setting of Eigen's; call Eigen::setNbThreads afterwards to change it for code of your own).
+// At small sizes Eigen's parallel product costs far more than it saves (on this project's 2-core machine
+// a 12 x 150 x 64 product took 5 ms with Eigen's two threads and 10 us with one; docs/performance.md), and
+// inside fnn's loops it would be nested parallelism.
+#include <Eigen/Core>
+#include <algorithm>
+
+#include "fnn/core/shape.hpp"
+
 #ifdef _OPENMP
 #include <omp.h>
 #endif
 
 namespace fnn {
 
-// Sets the number of threads for fnn's loops and Eigen's products; n < 1 means 1.
+// Sets the number of threads for fnn's loops; n < 1 means 1. Eigen's own threading is switched off.
 inline void set_num_threads(int n) {
 #ifdef _OPENMP
   omp_set_num_threads(n < 1 ? 1 : n);
 #else
   (void)n;
 #endif
+  Eigen::setNbThreads(1);
 }
 
 inline int num_threads() {
@@ -31,6 +43,41 @@ inline int thread_index() {
 #else
   return 0;
 #endif
+}
+
+// Below this many floating-point operations (or elements touched) a loop runs on one thread: waking
+// the other threads costs more than the work.
+inline constexpr double parallel_work_threshold = 200000;
+
+// Part `part` of `parts` near-equal contiguous pieces of [0, n), each starting at a multiple of `align`
+// (so that vectorised inner loops stay aligned): [first, last).
+inline void split_range(Index n, int parts, int part, Index align, Index& first, Index& last) {
+  const Index blocks = (n + align - 1) / align;
+  const Index per = blocks / parts, extra = blocks % parts;
+  const Index begin_block = part * per + std::min<Index>(part, extra);
+  const Index end_block = begin_block + per + (part < extra ? 1 : 0);
+  first = std::min(n, begin_block * align);
+  last = std::min(n, end_block * align);
+}
+
+// Calls body(first, last) for one contiguous piece of [0, n) per thread, in parallel when `work` (in
+// floating-point operations or elements) is worth it; otherwise once for the whole range.
+template <class Body>
+void parallel_ranges(Index n, double work, Index align, Body&& body) {
+  static const bool eigen_single_threaded = (Eigen::setNbThreads(1), true);
+  (void)eigen_single_threaded;
+  const Index blocks = (n + align - 1) / align;
+  const int threads = work >= parallel_work_threshold ? static_cast<int>(std::min<Index>(num_threads(), blocks)) : 1;
+  if (threads <= 1) {
+    if (n > 0) body(Index{0}, n);
+    return;
+  }
+#pragma omp parallel num_threads(threads)
+  {
+    Index first, last;
+    split_range(n, threads, thread_index(), align, first, last);
+    if (first < last) body(first, last);
+  }
 }
 
 }  // namespace fnn

@@ -164,6 +164,16 @@ class Tensor {
   std::vector<Scalar, Eigen::aligned_allocator<Scalar>> data_;
 };
 
+// Elements [first, last) of a tensor as an Eigen array, for element-wise work split between threads.
+template <class Scalar>
+Eigen::Map<Eigen::Array<Scalar, Eigen::Dynamic, 1>> segment(Tensor<Scalar>& t, Index first, Index last) {
+  return {t.data() + first, last - first};
+}
+template <class Scalar>
+Eigen::Map<const Eigen::Array<Scalar, Eigen::Dynamic, 1>> segment(const Tensor<Scalar>& t, Index first, Index last) {
+  return {t.data() + first, last - first};
+}
+
 // Element-wise comparison helper for tests and users: largest absolute difference.
 template <class Scalar>
 Scalar max_abs_diff(const Tensor<Scalar>& a, const Tensor<Scalar>& b) {

@@ -15,6 +15,7 @@
 #include <cmath>
 #include <string>
 
+#include "fnn/core/parallel.hpp"
 #include "fnn/layers/layer.hpp"
 
 namespace fnn {
@@ -47,27 +48,28 @@ class BatchNorm : public Layer<Scalar> {
     }
     output_.resize(x.shape());
     xhat_.resize(x.shape());
-#pragma omp parallel for schedule(static)
-    for (Index c = 0; c < channels_; ++c) {
-      Scalar mean = running_mean_[c], var = running_var_[c];
-      if (this->training()) {
-        double sum = 0;
-        for (Index n = 0; n < n_batch; ++n) sum += slice(x, n, c, s).sum();
-        mean = static_cast<Scalar>(sum / static_cast<double>(m));
-        double sq = 0;
-        for (Index n = 0; n < n_batch; ++n) sq += (slice(x, n, c, s) - mean).square().sum();
-        var = static_cast<Scalar>(sq / static_cast<double>(m));
-        running_mean_[c] = (1 - momentum_) * running_mean_[c] + momentum_ * mean;
-        running_var_[c] = (1 - momentum_) * running_var_[c] + momentum_ * var * Scalar(m) / Scalar(m - 1);
+    parallel_ranges(channels_, static_cast<double>(x.numel()), 1, [&](Index first, Index last) {
+      for (Index c = first; c < last; ++c) {
+        Scalar mean = running_mean_[c], var = running_var_[c];
+        if (this->training()) {
+          double sum = 0;
+          for (Index n = 0; n < n_batch; ++n) sum += slice(x, n, c, s).sum();
+          mean = static_cast<Scalar>(sum / static_cast<double>(m));
+          double sq = 0;
+          for (Index n = 0; n < n_batch; ++n) sq += (slice(x, n, c, s) - mean).square().sum();
+          var = static_cast<Scalar>(sq / static_cast<double>(m));
+          running_mean_[c] = (1 - momentum_) * running_mean_[c] + momentum_ * mean;
+          running_var_[c] = (1 - momentum_) * running_var_[c] + momentum_ * var * Scalar(m) / Scalar(m - 1);
+        }
+        const Scalar inv_std = Scalar(1) / std::sqrt(var + eps_);
+        inv_std_[c] = inv_std;
+        const Scalar gamma = weight_.value[c], beta = bias_.value[c];
+        for (Index n = 0; n < n_batch; ++n) {
+          slice(xhat_, n, c, s) = (slice(x, n, c, s) - mean) * inv_std;
+          slice(output_, n, c, s) = gamma * slice(xhat_, n, c, s) + beta;
+        }
       }
-      const Scalar inv_std = Scalar(1) / std::sqrt(var + eps_);
-      inv_std_[c] = inv_std;
-      const Scalar gamma = weight_.value[c], beta = bias_.value[c];
-      for (Index n = 0; n < n_batch; ++n) {
-        slice(xhat_, n, c, s) = (slice(x, n, c, s) - mean) * inv_std;
-        slice(output_, n, c, s) = gamma * slice(xhat_, n, c, s) + beta;
-      }
-    }
+    });
     batch_statistics_ = this->training();
     return output_;
   }
@@ -77,25 +79,26 @@ class BatchNorm : public Layer<Scalar> {
     grad_input_.resize(dy.shape());
     const Index n_batch = dy.size(0), s = dy.numel() / (n_batch * channels_);
     const Scalar m = Scalar(n_batch * s);
-#pragma omp parallel for schedule(static)
-    for (Index c = 0; c < channels_; ++c) {
-      double sum_dy = 0, sum_dy_xhat = 0;  // in double, as the statistics in forward
-      for (Index n = 0; n < n_batch; ++n) {
-        sum_dy += slice(dy, n, c, s).sum();
-        sum_dy_xhat += (slice(dy, n, c, s) * slice(xhat_, n, c, s)).sum();
-      }
-      weight_.grad[c] += static_cast<Scalar>(sum_dy_xhat);
-      bias_.grad[c] += static_cast<Scalar>(sum_dy);
-      const auto mean_dy = static_cast<Scalar>(sum_dy / m), mean_dy_xhat = static_cast<Scalar>(sum_dy_xhat / m);
-      const Scalar scale = weight_.value[c] * inv_std_[c];
-      for (Index n = 0; n < n_batch; ++n) {
-        if (batch_statistics_) {
-          slice(grad_input_, n, c, s) = scale * (slice(dy, n, c, s) - mean_dy - slice(xhat_, n, c, s) * mean_dy_xhat);
-        } else {
-          slice(grad_input_, n, c, s) = scale * slice(dy, n, c, s);
+    parallel_ranges(channels_, static_cast<double>(dy.numel()), 1, [&](Index first, Index last) {
+      for (Index c = first; c < last; ++c) {
+        double sum_dy = 0, sum_dy_xhat = 0;  // in double, as the statistics in forward
+        for (Index n = 0; n < n_batch; ++n) {
+          sum_dy += slice(dy, n, c, s).sum();
+          sum_dy_xhat += (slice(dy, n, c, s) * slice(xhat_, n, c, s)).sum();
+        }
+        weight_.grad[c] += static_cast<Scalar>(sum_dy_xhat);
+        bias_.grad[c] += static_cast<Scalar>(sum_dy);
+        const auto mean_dy = static_cast<Scalar>(sum_dy / m), mean_dy_xhat = static_cast<Scalar>(sum_dy_xhat / m);
+        const Scalar scale = weight_.value[c] * inv_std_[c];
+        for (Index n = 0; n < n_batch; ++n) {
+          if (batch_statistics_) {
+            slice(grad_input_, n, c, s) = scale * (slice(dy, n, c, s) - mean_dy - slice(xhat_, n, c, s) * mean_dy_xhat);
+          } else {
+            slice(grad_input_, n, c, s) = scale * slice(dy, n, c, s);
+          }
         }
       }
-    }
+    });
     return grad_input_;
   }
 

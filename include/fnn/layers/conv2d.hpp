@@ -3,11 +3,13 @@
 //   input x [N, C, H, W]   weight W [O, C, k, k]   bias b [O]   output y [N, O, Ho, Wo]
 //   Ho = (H + 2 padding - k) / stride + 1,  likewise Wo
 //
-// Each sample goes through one matrix product (im2col), the samples spread over the threads:
-//   cols_n [C*k*k, Ho*Wo]:  cols_n[(c*k + i)*k + j, oh*Wo + ow] = x[n, c, oh*s - p + i, ow*s - p + j]
+// Each sample goes through one matrix product (im2col), the samples split between the threads:
+//   xp_n [C, H + 2p, W + 2p]  the sample inside a zero border, so that no tap needs a bounds check
+//   cols_n [C*k*k, Ho*Wo]:    cols_n[(c*k + i)*k + j, oh*Wo + ow] = xp_n[c, oh*s + i, ow*s + j]
 //   y_n [O, Ho*Wo] = W [O, C*k*k] * cols_n + b
 // Backward, per sample (dy_n [O, Ho*Wo] is the n-th slice of dy):
-//   dW += dy_n * cols_n^T     db += row sums of dy_n     dcols_n = W^T * dy_n     dx_n = col2im(dcols_n)
+//   dW += dy_n * cols_n^T     db += row sums of dy_n     dcols_n = W^T * dy_n
+//   dxp_n = col2im(dcols_n)   dx_n = the interior of dxp_n
 // Each thread adds its samples' dW and db into its own buffer; the buffers are summed in thread order,
 // so the result is the same on every run with the same thread count.
 #include <algorithm>
@@ -55,45 +57,52 @@ class Conv2d final : public Layer<Scalar> {
 
   const Tensor<Scalar>& forward(const Tensor<Scalar>& x) override {
     output_.resize(output_shape(x.shape()));
-    input_shape_ = x.shape();
-    const Index n_batch = x.size(0), rows = patch_size(), plane = output_.size(2) * output_.size(3);
-    cols_.resize({n_batch, rows, plane});
+    set_input(x);
+    const Index n_batch = x.size(0), rows = patch_size(), plane = output_plane();
+    // Training keeps every sample's patches for backward; evaluation needs one buffer per thread.
+    patches_kept_ = this->training();
+    cols_.resize({patches_kept_ ? n_batch : num_threads(), rows, plane});
     const ConstMap w(weight_.value.data(), out_, rows);
     const auto b = bias_.value.matrix(out_, 1);
-#pragma omp parallel for schedule(static) if (n_batch > 1)
-    for (Index n = 0; n < n_batch; ++n) {
-      Scalar* col = cols_.data() + n * rows * plane;
-      im2col(x.data() + n * in_ * x.size(2) * x.size(3), col);
-      Map y(output_.data() + n * out_ * plane, out_, plane);
-      y.noalias() = w * ConstMap(col, rows, plane);
-      y.colwise() += b.col(0);
-    }
+    parallel_ranges(n_batch, flops(n_batch), 1, [&](Index first, Index last) {
+      for (Index n = first; n < last; ++n) {
+        const Scalar* col = make_patches(n);
+        Map y(output_.data() + n * out_ * plane, out_, plane);
+        y.noalias() = w * ConstMap(col, rows, plane);
+        y.colwise() += b.col(0);
+      }
+    });
     return output_;
   }
 
+  // After an evaluation-mode forward the patches are made again from that forward's input, which must
+  // still exist.
   const Tensor<Scalar>& backward(const Tensor<Scalar>& dy) override {
     this->check_backward(dy, output_);
-    const Index n_batch = dy.size(0), rows = patch_size(), plane = dy.size(2) * dy.size(3);
-    const Index in_plane = input_shape_[2] * input_shape_[3];
+    const Index n_batch = dy.size(0), rows = patch_size(), plane = output_plane();
     const int threads = num_threads();
-    grad_input_.resize(input_shape_);
+    grad_input_.resize(input_->shape());
     thread_dw_.resize({threads, out_, rows});
     thread_db_.resize({threads, out_});
     thread_dcols_.resize({threads, rows, plane});
+    if (pad_ > 0) padded_grad_.resize({threads, in_, hp_, wp_});
     thread_dw_.zero();
     thread_db_.zero();
     const ConstMap w(weight_.value.data(), out_, rows);
-#pragma omp parallel for schedule(static) if (n_batch > 1)
-    for (Index n = 0; n < n_batch; ++n) {
+    parallel_ranges(n_batch, 2 * flops(n_batch), 1, [&](Index first, Index last) {
       const int t = thread_index();
-      const ConstMap dy_n(dy.data() + n * out_ * plane, out_, plane);
-      const ConstMap col(cols_.data() + n * rows * plane, rows, plane);
-      Map(thread_dw_.data() + t * out_ * rows, out_, rows).noalias() += dy_n * col.transpose();
-      Map(thread_db_.data() + t * out_, out_, 1) += dy_n.rowwise().sum();
+      Map dw(thread_dw_.data() + t * out_ * rows, out_, rows);
+      Map db(thread_db_.data() + t * out_, out_, 1);
       Map dcols(thread_dcols_.data() + t * rows * plane, rows, plane);
-      dcols.noalias() = w.transpose() * dy_n;
-      col2im(dcols.data(), grad_input_.data() + n * in_ * in_plane);
-    }
+      for (Index n = first; n < last; ++n) {
+        const ConstMap dy_n(dy.data() + n * out_ * plane, out_, plane);
+        const Scalar* col = patches_kept_ ? patches(n) : make_patches(n);
+        dw.noalias() += dy_n * ConstMap(col, rows, plane).transpose();
+        db += dy_n.rowwise().sum();
+        dcols.noalias() = w.transpose() * dy_n;
+        col2im(dcols.data(), n);
+      }
+    });
     auto dw = weight_.grad.matrix(out_, rows);
     auto db = bias_.grad.matrix(out_, 1);
     for (int t = 0; t < threads; ++t) {
@@ -110,62 +119,81 @@ class Conv2d final : public Layer<Scalar> {
  private:
   Index out_extent(Index in) const { return (in + 2 * pad_ - k_) / stride_ + 1; }
   Index patch_size() const { return in_ * k_ * k_; }
+  Index output_plane() const { return output_.size(2) * output_.size(3); }
+  double flops(Index n_batch) const { return 2.0 * static_cast<double>(n_batch * out_ * patch_size() * output_plane()); }
 
-  // The output columns [lo, hi) whose input column ow*stride - pad + j lies inside [0, w): outside them
-  // a patch row reads zero padding.
-  void valid_columns(Index j, Index w, Index wo, Index& lo, Index& hi) const {
-    lo = pad_ - j > 0 ? (pad_ - j + stride_ - 1) / stride_ : 0;
-    const Index last = w - 1 + pad_ - j;  // ow * stride <= last; negative: no column is inside
-    hi = last < 0 ? 0 : std::min(wo, last / stride_ + 1);
-    if (hi < lo) hi = lo;
+  // Remembers the input and sizes the per-thread padded images: their border is zeroed whenever the
+  // shape changes and never written afterwards.
+  void set_input(const Tensor<Scalar>& x) {
+    input_ = &x;
+    h_ = x.size(2), w_ = x.size(3), hp_ = h_ + 2 * pad_, wp_ = w_ + 2 * pad_;
+    if (pad_ == 0) return;
+    const Shape padded_shape{num_threads(), in_, hp_, wp_};
+    if (padded_.shape() != padded_shape) padded_ = Tensor<Scalar>(padded_shape);
   }
 
-  // One sample [C, H, W] -> its patch matrix [C*k*k, Ho*Wo].
-  void im2col(const Scalar* x, Scalar* col) const {
-    const Index h = input_shape_[2], w = input_shape_[3], ho = output_.size(2), wo = output_.size(3);
+  // Sample n's patch matrix: its own when they are kept for backward, else the calling thread's buffer.
+  Scalar* patches(Index n) { return cols_.data() + (patches_kept_ ? n : thread_index()) * patch_size() * output_plane(); }
+
+  // Sample n of the input -> its patch matrix [C*k*k, Ho*Wo], through the thread's padded image.
+  const Scalar* make_patches(Index n) {
+    const Scalar* x = input_->data() + n * in_ * h_ * w_;
+    if (pad_ > 0) {
+      Scalar* xp = padded_.data() + thread_index() * in_ * hp_ * wp_;
+      for (Index c = 0; c < in_; ++c) {
+        for (Index ih = 0; ih < h_; ++ih) {
+          const Scalar* src = x + (c * h_ + ih) * w_;
+          std::copy(src, src + w_, xp + (c * hp_ + ih + pad_) * wp_ + pad_);
+        }
+      }
+      x = xp;
+    }
+    Scalar* col = patches(n);
+    const Index ho = output_.size(2), wo = output_.size(3);
     for (Index r = 0; r < patch_size(); ++r) {
       const Index c = r / (k_ * k_), i = (r / k_) % k_, j = r % k_;
-      Index lo, hi;
-      valid_columns(j, w, wo, lo, hi);
-      const Scalar* src = x + c * h * w;
+      const Scalar* src = x + (c * hp_ + i) * wp_ + j;
+      Scalar* row = col + r * ho * wo;
       for (Index oh = 0; oh < ho; ++oh) {
-        Scalar* row = col + (r * ho + oh) * wo;
-        const Index ih = oh * stride_ - pad_ + i;
-        if (ih < 0 || ih >= h) {
-          std::fill(row, row + wo, Scalar(0));
-          continue;
-        }
-        std::fill(row, row + lo, Scalar(0));
-        const Scalar* in = src + ih * w + lo * stride_ - pad_ + j;  // input of output column lo
-        for (Index ow = lo; ow < hi; ++ow) row[ow] = in[(ow - lo) * stride_];
-        std::fill(row + hi, row + wo, Scalar(0));
+        const Scalar* in = src + oh * stride_ * wp_;
+        for (Index ow = 0; ow < wo; ++ow) row[oh * wo + ow] = in[ow * stride_];
       }
     }
+    return col;
   }
 
-  // The adjoint of im2col for one sample: scatters dcols [C*k*k, Ho*Wo] back onto dx [C, H, W].
-  void col2im(const Scalar* dcol, Scalar* dx) const {
-    const Index h = input_shape_[2], w = input_shape_[3], ho = output_.size(2), wo = output_.size(3);
-    std::fill(dx, dx + in_ * h * w, Scalar(0));
+  // The adjoint of make_patches for sample n: scatters dcols [C*k*k, Ho*Wo] onto the padded image's
+  // gradient, whose interior is dx_n. Without padding that image is dx_n itself.
+  void col2im(const Scalar* dcol, Index n) {
+    Scalar* dx = grad_input_.data() + n * in_ * h_ * w_;
+    Scalar* dxp = pad_ > 0 ? padded_grad_.data() + thread_index() * in_ * hp_ * wp_ : dx;
+    std::fill(dxp, dxp + in_ * hp_ * wp_, Scalar(0));
+    const Index ho = output_.size(2), wo = output_.size(3);
     for (Index r = 0; r < patch_size(); ++r) {
       const Index c = r / (k_ * k_), i = (r / k_) % k_, j = r % k_;
-      Index lo, hi;
-      valid_columns(j, w, wo, lo, hi);
-      Scalar* plane = dx + c * h * w;
+      Scalar* dst = dxp + (c * hp_ + i) * wp_ + j;
+      const Scalar* row = dcol + r * ho * wo;
       for (Index oh = 0; oh < ho; ++oh) {
-        const Index ih = oh * stride_ - pad_ + i;
-        if (ih < 0 || ih >= h) continue;
-        const Scalar* row = dcol + (r * ho + oh) * wo;
-        Scalar* out = plane + ih * w + lo * stride_ - pad_ + j;
-        for (Index ow = lo; ow < hi; ++ow) out[(ow - lo) * stride_] += row[ow];
+        Scalar* out = dst + oh * stride_ * wp_;
+        for (Index ow = 0; ow < wo; ++ow) out[ow * stride_] += row[oh * wo + ow];
+      }
+    }
+    if (pad_ == 0) return;
+    for (Index c = 0; c < in_; ++c) {
+      for (Index ih = 0; ih < h_; ++ih) {
+        const Scalar* src = dxp + (c * hp_ + ih + pad_) * wp_ + pad_;
+        std::copy(src, src + w_, dx + (c * h_ + ih) * w_);
       }
     }
   }
 
   Index in_, out_, k_, stride_, pad_;
   Parameter<Scalar> weight_, bias_;
-  Shape input_shape_;
-  Tensor<Scalar> cols_;                                   // [N, C*k*k, Ho*Wo] each sample's patches
+  const Tensor<Scalar>* input_ = nullptr;  // the last forward's input
+  Index h_ = 0, w_ = 0, hp_ = 0, wp_ = 0;  // its height and width, without and with padding
+  bool patches_kept_ = false;
+  Tensor<Scalar> padded_, padded_grad_;    // [threads, C, H + 2p, W + 2p] each thread's padded image
+  Tensor<Scalar> cols_;                    // [N, C*k*k, Ho*Wo] each sample's patches, or [threads, ...]
   Tensor<Scalar> thread_dw_, thread_db_, thread_dcols_;  // per-thread backward buffers
   Tensor<Scalar> output_, grad_input_;
 };

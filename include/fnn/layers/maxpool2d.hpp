@@ -4,10 +4,12 @@
 //   y[n, c, oh, ow] = max over the k x k window at (oh*stride, ow*stride)
 // Backward routes each dy to the position that held the maximum (the first one on a tie, as PyTorch):
 //   dx[argmax[n, c, oh, ow]] += dy[n, c, oh, ow]
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "fnn/core/parallel.hpp"
 #include "fnn/layers/layer.hpp"
 
 namespace fnn {
@@ -40,38 +42,40 @@ class MaxPool2d final : public Layer<Scalar> {
     argmax_.resize(static_cast<std::size_t>(out_shape.numel()));
     const Index planes = out_shape[0] * out_shape[1], h = x.size(2), w = x.size(3);
     const Index ho = out_shape[2], wo = out_shape[3];
-#pragma omp parallel for schedule(static)
-    for (Index p = 0; p < planes; ++p) {
-      const Scalar* src = x.data() + p * h * w;
-      for (Index oh = 0; oh < ho; ++oh) {
-        for (Index ow = 0; ow < wo; ++ow) {
-          Index best = (oh * stride_) * w + ow * stride_;
-          for (Index i = 0; i < k_; ++i) {
-            for (Index j = 0; j < k_; ++j) {
-              const Index at = (oh * stride_ + i) * w + ow * stride_ + j;
-              if (src[at] > src[best]) best = at;
+    parallel_ranges(planes, static_cast<double>(x.numel()), 1, [&](Index first, Index last) {
+      for (Index p = first; p < last; ++p) {
+        const Scalar* src = x.data() + p * h * w;
+        for (Index oh = 0; oh < ho; ++oh) {
+          for (Index ow = 0; ow < wo; ++ow) {
+            Index best = (oh * stride_) * w + ow * stride_;
+            for (Index i = 0; i < k_; ++i) {
+              for (Index j = 0; j < k_; ++j) {
+                const Index at = (oh * stride_ + i) * w + ow * stride_ + j;
+                if (src[at] > src[best]) best = at;
+              }
             }
+            const Index o = (p * ho + oh) * wo + ow;
+            output_[o] = src[best];
+            argmax_[static_cast<std::size_t>(o)] = static_cast<std::int32_t>(best);
           }
-          const Index o = (p * ho + oh) * wo + ow;
-          output_[o] = src[best];
-          argmax_[static_cast<std::size_t>(o)] = static_cast<std::int32_t>(best);
         }
       }
-    }
+    });
     return output_;
   }
 
   const Tensor<Scalar>& backward(const Tensor<Scalar>& dy) override {
     this->check_backward(dy, output_);
     grad_input_.resize(input_shape_);
-    grad_input_.zero();
     const Index planes = dy.size(0) * dy.size(1), in_plane = input_shape_[2] * input_shape_[3];
     const Index out_plane = dy.size(2) * dy.size(3);
-#pragma omp parallel for schedule(static)
-    for (Index p = 0; p < planes; ++p) {
-      Scalar* dst = grad_input_.data() + p * in_plane;
-      for (Index o = p * out_plane; o < (p + 1) * out_plane; ++o) dst[argmax_[static_cast<std::size_t>(o)]] += dy[o];
-    }
+    parallel_ranges(planes, static_cast<double>(grad_input_.numel()), 1, [&](Index first, Index last) {
+      for (Index p = first; p < last; ++p) {
+        Scalar* dst = grad_input_.data() + p * in_plane;
+        std::fill(dst, dst + in_plane, Scalar(0));
+        for (Index o = p * out_plane; o < (p + 1) * out_plane; ++o) dst[argmax_[static_cast<std::size_t>(o)]] += dy[o];
+      }
+    });
     return grad_input_;
   }
 

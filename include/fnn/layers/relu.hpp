@@ -1,5 +1,6 @@
 #pragma once
 // ReLU: y = max(x, 0), element-wise on any shape.  Backward: dx = dy where y > 0, else 0.
+#include "fnn/core/parallel.hpp"
 #include "fnn/layers/layer.hpp"
 
 namespace fnn {
@@ -12,14 +13,19 @@ class ReLU final : public Layer<Scalar> {
 
   const Tensor<Scalar>& forward(const Tensor<Scalar>& x) override {
     output_.resize(x.shape());
-    output_.array() = x.array().max(Scalar(0));
+    parallel_ranges(x.numel(), static_cast<double>(x.numel()), 64, [&](Index first, Index last) {
+      segment(output_, first, last) = segment(x, first, last).max(Scalar(0));
+    });
     return output_;
   }
 
   const Tensor<Scalar>& backward(const Tensor<Scalar>& dy) override {
     this->check_backward(dy, output_);
     grad_input_.resize(dy.shape());
-    grad_input_.array() = (output_.array() > Scalar(0)).select(dy.array(), Scalar(0));
+    parallel_ranges(dy.numel(), static_cast<double>(dy.numel()), 64, [&](Index first, Index last) {
+      segment(grad_input_, first, last) =
+          (segment(output_, first, last) > Scalar(0)).select(segment(dy, first, last), Scalar(0));
+    });
     return grad_input_;
   }
 

@@ -1,0 +1,106 @@
+#!/usr/bin/env python3
+"""fnn against PyTorch on the five seed models, side by side on this machine.
+
+For each round and each model, runs alternately:
+  fnn_throughput  with --threads T (and with 1 thread, for the scaling column)
+  PyTorch         benchmarks/pytorch/throughput.py with torch.set_num_threads(T), as shipped and with
+                  OMP_WAIT_POLICY=PASSIVE
+then prints the medians over the rounds and the ratios fnn / PyTorch, against the faster of PyTorch's two
+configurations for each model and measure. PyTorch is skipped, and says so, where python3-torch is missing.
+
+Usage: benchmarks/compare.py --fnn build/release/benchmarks/fnn_throughput [--rounds 3] [--images N]
+       [--models lenet mlp ...] [--json results.json]
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+MODELS = ["lenet", "mlp_dropout", "cnn_20_50", "mlp", "vgg_like_bn"]
+MEASURES = ["train_images_per_second", "inference_images_per_second", "latency_us", "train_peak_rss_mb", "peak_rss_mb"]
+
+
+def run_json(command, env=None):
+    done = subprocess.run(command, capture_output=True, text=True, env=env)
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed ({done.returncode}):\n{done.stderr}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def torch_available(python):
+    return subprocess.run([python, "-c", "import torch"], capture_output=True).returncode == 0
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--fnn", default=os.path.join(HERE, "..", "build", "release", "benchmarks", "fnn_throughput"))
+    parser.add_argument("--python", default="/usr/bin/python3", help="a Python with torch (Debian: python3-torch)")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--images", type=int, default=0, help="training images per timed pass (0: the full epoch)")
+    parser.add_argument("--models", nargs="+", default=MODELS, choices=MODELS)
+    parser.add_argument("--json", help="also write every run and the medians here")
+    args = parser.parse_args()
+
+    with_torch = torch_available(args.python)
+    if not with_torch:
+        print(f"compare: PyTorch is not importable by {args.python} (Debian: apt-get install python3-torch); "
+              "measuring fnn only", file=sys.stderr)
+    common = ["--images", str(args.images)]
+    configurations = {
+        "fnn": lambda m: run_json([args.fnn, "--model", m, "--threads", str(args.threads)] + common),
+        "fnn_1_thread": lambda m: run_json([args.fnn, "--model", m, "--threads", "1"] + common),
+    }
+    if with_torch:
+        script = os.path.join(HERE, "pytorch", "throughput.py")
+        torch_command = [args.python, script, "--threads", str(args.threads)] + common
+        configurations["pytorch"] = lambda m: run_json(torch_command + ["--model", m], dict(os.environ))
+        configurations["pytorch_passive"] = lambda m: run_json(
+            torch_command + ["--model", m], dict(os.environ, OMP_WAIT_POLICY="PASSIVE"))
+
+    runs = {m: {c: [] for c in configurations} for m in args.models}
+    for r in range(args.rounds):
+        for m in args.models:
+            for c, run in configurations.items():
+                result = run(m)
+                runs[m][c].append(result)
+                print(f"round {r + 1}/{args.rounds} {m:12} {c:16} train {result['train_images_per_second']:10.0f} img/s"
+                      f"  inference {result['inference_images_per_second']:10.0f} img/s"
+                      f"  latency {result['latency_us']:9.1f} us  training peak {result['train_peak_rss_mb']:6.0f} MB", flush=True)
+
+    medians = {m: {c: {k: statistics.median(x[k] for x in runs[m][c]) for k in MEASURES} for c in runs[m]}
+               for m in runs}
+    print(f"\nMedians of {args.rounds} rounds, {args.threads} threads, "
+          f"{'full epochs' if args.images == 0 else f'{args.images} training images per pass'}")
+    header = f"{'model':12} {'fnn train':>10} {'torch best':>10} {'ratio':>6} {'fnn infer':>10} {'torch best':>10} " \
+             f"{'ratio':>6} {'fnn 1-img':>10} {'torch':>8} {'2T/1T':>6} {'train MB':>8}"
+    print(header)
+    for m, by_config in medians.items():
+        fnn = by_config["fnn"]
+        scaling = fnn["train_images_per_second"] / by_config["fnn_1_thread"]["train_images_per_second"]
+        row = f"{m:12} {fnn['train_images_per_second']:10.0f} "
+        if with_torch:
+            best = {k: max(by_config[c][k] for c in ("pytorch", "pytorch_passive"))
+                    for k in ("train_images_per_second", "inference_images_per_second")}
+            latency = min(by_config[c]["latency_us"] for c in ("pytorch", "pytorch_passive"))
+            row += (f"{best['train_images_per_second']:10.0f} "
+                    f"{fnn['train_images_per_second'] / best['train_images_per_second']:5.2f}x "
+                    f"{fnn['inference_images_per_second']:10.0f} {best['inference_images_per_second']:10.0f} "
+                    f"{fnn['inference_images_per_second'] / best['inference_images_per_second']:5.2f}x "
+                    f"{fnn['latency_us']:8.1f}us {latency:6.0f}us ")
+        else:
+            row += f"{'-':>10} {'-':>6} {fnn['inference_images_per_second']:10.0f} {'-':>10} {'-':>6} " \
+                   f"{fnn['latency_us']:8.1f}us {'-':>8} "
+        row += f"{scaling:5.2f}x {fnn['train_peak_rss_mb']:8.0f}"
+        print(row)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"threads": args.threads, "rounds": args.rounds, "images": args.images, "runs": runs,
+                       "medians": medians}, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()

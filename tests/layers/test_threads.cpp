@@ -1,0 +1,88 @@
+#include <catch2/catch.hpp>
+#include <functional>
+#include <memory>
+
+#include "support/random_tensor.hpp"
+
+using namespace fnn;
+
+namespace {
+
+struct Pass {
+  Tensor<double> output, grad_input;
+  std::vector<Tensor<double>> grads;
+};
+
+// One forward and backward of a fresh layer (made by `make` from the same seed) with `threads` threads.
+Pass run(const std::function<std::unique_ptr<Layer<double>>(Rng&)>& make, const Tensor<double>& x, int threads) {
+  set_num_threads(threads);
+  Rng rng(5);
+  auto layer = make(rng);
+  Pass p;
+  p.output = layer->forward(x);
+  Rng upstream(6);
+  p.grad_input = layer->backward(test::random_normal(p.output.shape(), upstream));
+  for (auto& ref : layer->parameters()) p.grads.push_back(ref.parameter->grad);
+  set_num_threads(2);
+  return p;
+}
+
+// The split between threads changes nothing but the order of a few sums: results agree to rounding.
+void require_thread_count_invariant(const std::function<std::unique_ptr<Layer<double>>(Rng&)>& make,
+                                    const Shape& input_shape) {
+  Rng rng(4);
+  const auto x = test::random_normal(input_shape, rng);
+  const Pass one = run(make, x, 1), two = run(make, x, 2);
+  INFO(make(rng)->name() << " on " << input_shape.str());
+  CHECK(max_abs_diff(one.output, two.output) <= 1e-12);
+  CHECK(max_abs_diff(one.grad_input, two.grad_input) <= 1e-12);
+  REQUIRE(one.grads.size() == two.grads.size());
+  for (std::size_t i = 0; i < one.grads.size(); ++i) CHECK(max_abs_diff(one.grads[i], two.grads[i]) <= 1e-10);
+}
+
+}  // namespace
+
+// The gradient checks run on shapes small enough to stay on one thread; these shapes are large enough
+// for every layer to split its work, and the two-thread results must match the checked one-thread ones.
+TEST_CASE("Layers give the same results on one and two threads at sizes that split the work") {
+  REQUIRE(num_threads() >= 1);
+  require_thread_count_invariant([](Rng& r) { return std::make_unique<Conv2d<double>>(3, 8, 3, r, 1, 1); },
+                                 {9, 3, 20, 20});
+  require_thread_count_invariant([](Rng& r) { return std::make_unique<Conv2d<double>>(4, 6, 5, r, 2, 0); },
+                                 {7, 4, 25, 23});
+  require_thread_count_invariant([](Rng& r) { return std::make_unique<Linear<double>>(300, 70, r); }, {90, 300});
+  require_thread_count_invariant([](Rng& r) { return std::make_unique<Linear<double>>(300, 200, r); }, {20, 300});
+  require_thread_count_invariant([](Rng&) { return std::make_unique<MaxPool2d<double>>(2); }, {9, 8, 40, 40});
+  require_thread_count_invariant([](Rng&) { return std::make_unique<ReLU<double>>(); }, {9, 8, 40, 40});
+  require_thread_count_invariant([](Rng&) { return std::make_unique<BatchNorm2d<double>>(8); }, {9, 8, 40, 40});
+}
+
+TEST_CASE("Conv2d backward after an evaluation-mode forward remakes the patches from the input") {
+  Rng rng(8);
+  Conv2d<double> conv(3, 4, 3, rng, 1, 1);
+  const auto x = test::random_normal({2, 3, 6, 5}, rng);
+  const auto dy = test::random_normal({2, 4, 6, 5}, rng);
+  conv.forward(x);
+  const Tensor<double> dx_training = conv.backward(dy);
+  const Tensor<double> dw_training = conv.weight().grad;
+  conv.zero_grad();
+  conv.eval();
+  conv.forward(x);
+  CHECK(max_abs_diff(conv.backward(dy), dx_training) == 0);
+  CHECK(max_abs_diff(conv.weight().grad, dw_training) == 0);
+}
+
+TEST_CASE("Linear backward after an evaluation-mode forward uses that forward's input") {
+  Rng rng(9);
+  Linear<double> linear(5, 3, rng);
+  const auto x = test::random_normal({4, 5}, rng);
+  const auto dy = test::random_normal({4, 3}, rng);
+  linear.forward(x);
+  const Tensor<double> dx_training = linear.backward(dy);
+  const Tensor<double> dw_training = linear.weight().grad;
+  linear.zero_grad();
+  linear.eval();
+  linear.forward(x);
+  CHECK(max_abs_diff(linear.backward(dy), dx_training) == 0);
+  CHECK(max_abs_diff(linear.weight().grad, dw_training) == 0);
+}
