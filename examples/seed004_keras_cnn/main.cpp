@@ -4,7 +4,8 @@
 // Architecture 3 has a BatchNorm after every convolution and after the dense layer: that is what the
 // seed's count of 1,677,674 parameters adds up to (--no-batchnorm removes them).
 // fnn's own improvements, off by default: --flip (random horizontal flip), --augment (random crop with
-// padding 2 as well as the flip), --flip-average (test images classified by the mean of the outputs for
+// padding 2 as well as the flip), --erase P (random erasing of a rectangle with probability P, as
+// torchvision's RandomErasing), --flip-average (test images classified by the mean of the outputs for
 // the image and its mirror image), --label-smoothing, --sgd (SGD with Nesterov momentum 0.9 and weight
 // decay 5e-4 in place of Adam), --one-cycle (warm-up then cosine, per batch), --keras-defaults (the layers
 // initialised as Keras does) and --cosine (cosine learning-rate schedule down to 0 over the run, which
@@ -28,6 +29,10 @@ int main(int argc, char** argv) {
                "0.99 and epsilon 1e-3");
   app.add_flag("--flip", flip, "Random horizontal flip of the training images");
   app.add_flag("--augment", augment, "Random crop (padding 2) and horizontal flip of the training images");
+  double erase = 0;
+  app.add_option("--erase", erase, "Random erasing: probability that a training image loses a random rectangle")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
   double label_smoothing = 0;
   app.add_option("--label-smoothing", label_smoothing, "Label smoothing of the cross-entropy loss")
       ->capture_default_str()
@@ -45,6 +50,7 @@ int main(int argc, char** argv) {
     fnn::data::Augmentation augmentation;
     augmentation.crop_padding = augment ? 2 : 0;
     augmentation.horizontal_flip = augment || flip;
+    augmentation.erase_probability = erase;
     auto train = example::make_loader(data.train, s, {}, true, rng, augmentation);
     auto test = example::make_loader(data.test, s, {}, false, rng);
     const std::string architecture =

@@ -46,15 +46,16 @@ void require_thread_count_invariant(const std::function<std::unique_ptr<Layer<do
 // for every layer to split its work, and the two-thread results must match the checked one-thread ones.
 TEST_CASE("Layers give the same results on one and two threads at sizes that split the work") {
   REQUIRE(num_threads() >= 1);
-  require_thread_count_invariant([](Rng& r) { return std::make_unique<Conv2d<double>>(3, 8, 3, r, 1, 1); },
-                                 {9, 3, 20, 20});
-  require_thread_count_invariant([](Rng& r) { return std::make_unique<Conv2d<double>>(4, 6, 5, r, 2, 0); },
-                                 {7, 4, 25, 23});
+  // Work above parallel_work_threshold (2 MFLOP, or 250,000 elements for the element-wise layers).
+  require_thread_count_invariant([](Rng& r) { return std::make_unique<Conv2d<double>>(3, 16, 3, r, 1, 1); },
+                                 {9, 3, 24, 24});
+  require_thread_count_invariant([](Rng& r) { return std::make_unique<Conv2d<double>>(4, 8, 5, r, 2, 0); },
+                                 {12, 4, 41, 39});
   require_thread_count_invariant([](Rng& r) { return std::make_unique<Linear<double>>(300, 70, r); }, {90, 300});
   require_thread_count_invariant([](Rng& r) { return std::make_unique<Linear<double>>(300, 200, r); }, {20, 300});
-  require_thread_count_invariant([](Rng&) { return std::make_unique<MaxPool2d<double>>(2); }, {9, 8, 40, 40});
-  require_thread_count_invariant([](Rng&) { return std::make_unique<ReLU<double>>(); }, {9, 8, 40, 40});
-  require_thread_count_invariant([](Rng&) { return std::make_unique<BatchNorm2d<double>>(8); }, {9, 8, 40, 40});
+  require_thread_count_invariant([](Rng&) { return std::make_unique<MaxPool2d<double>>(2); }, {16, 8, 48, 48});
+  require_thread_count_invariant([](Rng&) { return std::make_unique<ReLU<double>>(); }, {16, 8, 48, 48});
+  require_thread_count_invariant([](Rng&) { return std::make_unique<BatchNorm2d<double>>(8); }, {16, 8, 48, 48});
 }
 
 TEST_CASE("Conv2d backward after an evaluation-mode forward remakes the patches from the input") {

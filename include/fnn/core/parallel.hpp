@@ -45,9 +45,13 @@ inline int thread_index() {
 #endif
 }
 
-// Below this many floating-point operations (or elements touched) a loop runs on one thread: waking
-// the other threads costs more than the work.
-inline constexpr double parallel_work_threshold = 200000;
+// Below this much work a loop runs on one thread: waking the other threads costs more than it saves.
+// Work is counted in floating-point operations; a memory-bound loop counts elementwise_work per element.
+// Measured on the 2-core machine (docs/performance.md): a 20 x 192 x 120 product (0.9 MFLOP) is slower
+// on two threads, a 64 x 784 x 128 product (12.8 MFLOP) 1.6x faster; ReLU on 69,000 elements gains
+// nothing from a second thread, on 1.6 million 1.7x.
+inline constexpr double parallel_work_threshold = 2e6;
+inline double elementwise_work(Index elements) { return 8.0 * static_cast<double>(elements); }
 
 // Part `part` of `parts` near-equal contiguous pieces of [0, n), each starting at a multiple of `align`
 // (so that vectorised inner loops stay aligned): [first, last).
@@ -60,8 +64,8 @@ inline void split_range(Index n, int parts, int part, Index align, Index& first,
   last = std::min(n, end_block * align);
 }
 
-// Calls body(first, last) for one contiguous piece of [0, n) per thread, in parallel when `work` (in
-// floating-point operations or elements) is worth it; otherwise once for the whole range.
+// Calls body(first, last) for one contiguous piece of [0, n) per thread, in parallel when `work` is
+// worth it; otherwise once for the whole range.
 template <class Body>
 void parallel_ranges(Index n, double work, Index align, Body&& body) {
   static const bool eigen_single_threaded = (Eigen::setNbThreads(1), true);

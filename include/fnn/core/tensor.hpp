@@ -7,10 +7,12 @@
 // objects over the same memory; nothing is copied.
 #include <Eigen/Core>
 #include <algorithm>
+#include <atomic>
 #include <type_traits>
 #include <utility>
 #include <vector>
 
+#include "fnn/core/parallel.hpp"
 #include "fnn/core/shape.hpp"
 
 namespace fnn {
@@ -104,7 +106,14 @@ class Tensor {
   // False when any element is NaN or infinite. One branch-free pass: x * 0 is 0 for every finite x and
   // NaN otherwise, and a NaN survives the sum. Eigen's sum runs in vector registers with several
   // partial sums; a plain loop could not, as it must add floats in order.
-  bool all_finite() const { return (array() * Scalar(0)).sum() == Scalar(0); }
+  // Large tensors are checked in one piece per thread.
+  bool all_finite() const {
+    std::atomic<bool> finite{true};
+    parallel_ranges(numel(), elementwise_work(numel()), 64, [&](Index first, Index last) {
+      if ((ConstArrayMap(data() + first, last - first) * Scalar(0)).sum() != Scalar(0)) finite = false;
+    });
+    return finite;
+  }
   void zero() { fill(Scalar(0)); }
 
   // The tensor as a rows x cols row-major matrix (rows * cols must equal numel()).

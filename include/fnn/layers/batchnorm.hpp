@@ -48,7 +48,7 @@ class BatchNorm : public Layer<Scalar> {
     }
     output_.resize(x.shape());
     xhat_.resize(x.shape());
-    parallel_ranges(channels_, static_cast<double>(x.numel()), 1, [&](Index first, Index last) {
+    parallel_ranges(channels_, elementwise_work(x.numel()), 1, [&](Index first, Index last) {
       for (Index c = first; c < last; ++c) {
         Scalar mean = running_mean_[c], var = running_var_[c];
         if (this->training()) {
@@ -79,7 +79,7 @@ class BatchNorm : public Layer<Scalar> {
     grad_input_.resize(dy.shape());
     const Index n_batch = dy.size(0), s = dy.numel() / (n_batch * channels_);
     const Scalar m = Scalar(n_batch * s);
-    parallel_ranges(channels_, static_cast<double>(dy.numel()), 1, [&](Index first, Index last) {
+    parallel_ranges(channels_, elementwise_work(dy.numel()), 1, [&](Index first, Index last) {
       for (Index c = first; c < last; ++c) {
         double sum_dy = 0, sum_dy_xhat = 0;  // in double, as the statistics in forward
         for (Index n = 0; n < n_batch; ++n) {

@@ -42,7 +42,7 @@ class MaxPool2d final : public Layer<Scalar> {
     argmax_.resize(static_cast<std::size_t>(out_shape.numel()));
     const Index planes = out_shape[0] * out_shape[1], h = x.size(2), w = x.size(3);
     const Index ho = out_shape[2], wo = out_shape[3];
-    parallel_ranges(planes, static_cast<double>(x.numel()), 1, [&](Index first, Index last) {
+    parallel_ranges(planes, elementwise_work(x.numel()), 1, [&](Index first, Index last) {
       for (Index p = first; p < last; ++p) {
         const Scalar* src = x.data() + p * h * w;
         for (Index oh = 0; oh < ho; ++oh) {
@@ -69,7 +69,7 @@ class MaxPool2d final : public Layer<Scalar> {
     grad_input_.resize(input_shape_);
     const Index planes = dy.size(0) * dy.size(1), in_plane = input_shape_[2] * input_shape_[3];
     const Index out_plane = dy.size(2) * dy.size(3);
-    parallel_ranges(planes, static_cast<double>(grad_input_.numel()), 1, [&](Index first, Index last) {
+    parallel_ranges(planes, elementwise_work(grad_input_.numel()), 1, [&](Index first, Index last) {
       for (Index p = first; p < last; ++p) {
         Scalar* dst = grad_input_.data() + p * in_plane;
         std::fill(dst, dst + in_plane, Scalar(0));

@@ -13,7 +13,7 @@ class ReLU final : public Layer<Scalar> {
 
   const Tensor<Scalar>& forward(const Tensor<Scalar>& x) override {
     output_.resize(x.shape());
-    parallel_ranges(x.numel(), static_cast<double>(x.numel()), 64, [&](Index first, Index last) {
+    parallel_ranges(x.numel(), elementwise_work(x.numel()), 64, [&](Index first, Index last) {
       segment(output_, first, last) = segment(x, first, last).max(Scalar(0));
     });
     return output_;
@@ -22,7 +22,7 @@ class ReLU final : public Layer<Scalar> {
   const Tensor<Scalar>& backward(const Tensor<Scalar>& dy) override {
     this->check_backward(dy, output_);
     grad_input_.resize(dy.shape());
-    parallel_ranges(dy.numel(), static_cast<double>(dy.numel()), 64, [&](Index first, Index last) {
+    parallel_ranges(dy.numel(), elementwise_work(dy.numel()), 64, [&](Index first, Index last) {
       segment(grad_input_, first, last) =
           (segment(output_, first, last) > Scalar(0)).select(segment(dy, first, last), Scalar(0));
     });
