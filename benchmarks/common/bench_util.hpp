@@ -1,7 +1,6 @@
 #pragma once
-// What the micro-benchmarks share: random inputs, the check of a kernel against
-// its plain reference before it is timed, and the counters Google Benchmark
-// prints (GFLOP/s, images/s).
+// What the micro-benchmarks share: random inputs, the check of a kernel against its plain reference before it is timed,
+// and the counters Google Benchmark prints (GFLOP/s, images/s).
 #include <benchmark/benchmark.h>
 
 #include <cmath>
@@ -21,9 +20,8 @@ inline fnn::Tensor<float> random_tensor(const fnn::Shape& shape, std::uint64_t s
   return t;
 }
 
-// True when every element of `fast` is within a relative 1e-4 (absolute below
-// 1) of `reference`; otherwise the benchmark is marked failed with the worst
-// element, and is not timed.
+// True when every element of `fast` is within a relative 1e-4 (absolute below 1) of `reference`; otherwise the
+// benchmark is marked failed with the worst element, and is not timed.
 inline bool matches_reference(benchmark::State& state, const std::string& what, const fnn::Tensor<float>& fast,
                               const fnn::Tensor<double>& reference) {
   if (fast.numel() != reference.numel()) {
@@ -42,8 +40,7 @@ inline bool matches_reference(benchmark::State& state, const std::string& what, 
   return true;
 }
 
-// Reports floating-point operations per second for `flops_per_iteration` per
-// timed iteration.
+// Reports floating-point operations per second for `flops_per_iteration` per timed iteration.
 inline void set_gflops(benchmark::State& state, double flops_per_iteration) {
   state.counters["GFLOP/s"] = benchmark::Counter(flops_per_iteration * 1e-9 * static_cast<double>(state.iterations()),
                                                  benchmark::Counter::kIsRate);
@@ -61,8 +58,7 @@ inline int threads_argument(const benchmark::State& state, int index) {
   return threads;
 }
 
-// Arguments (shape index, threads) for every shape of a benchmark's table, with
-// 1 and 2 threads.
+// Arguments (shape index, threads) for every shape of a benchmark's table, with 1 and 2 threads.
 template <std::size_t Shapes>
 void shape_and_thread_arguments(benchmark::internal::Benchmark* b) {
   b->ArgNames({"shape", "threads"});

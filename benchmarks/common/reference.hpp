@@ -1,6 +1,6 @@
 #pragma once
-// Plain reference kernels in double: the definitions, loop by loop, that the
-// benchmarks check fnn's optimised kernels against before timing them.
+// Plain reference kernels in double: the definitions, loop by loop, that the benchmarks check fnn's optimised kernels
+// against before timing them.
 #include <fnn/fnn.hpp>
 
 namespace bench::reference {
@@ -12,8 +12,8 @@ struct ConvShape {
   double flops() const { return 2.0 * static_cast<double>(n * o * c * k * k * ho() * wo()); }
 };
 
-// Calls f(n, o, c, oh, ow, ih, iw, i, j) for every multiply-add of a stride-1
-// convolution whose input position (ih, iw) lies inside the image.
+// Calls f(n, o, c, oh, ow, ih, iw, i, j) for every multiply-add of a stride-1 convolution whose input position (ih, iw)
+// lies inside the image.
 template <class F>
 void for_each_tap(const ConvShape& s, F&& f) {
   for (fnn::Index n = 0; n < s.n; ++n)

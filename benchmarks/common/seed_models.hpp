@@ -1,7 +1,6 @@
 #pragma once
-// The five seed models as the benchmarks train them: architecture, batch size,
-// optimizer and loss as in the example programs' defaults.
-// benchmarks/pytorch/seed_models.py defines the same table for PyTorch.
+// The five seed models as the benchmarks train them: architecture, batch size, optimizer and loss as in the example
+// programs' defaults. benchmarks/pytorch/seed_models.py defines the same table for PyTorch.
 #include <fnn/fnn.hpp>
 #include <memory>
 #include <string>
@@ -47,8 +46,7 @@ inline std::unique_ptr<fnn::Optimizer<float>> make_optimizer(const SeedModel& m,
   return std::make_unique<fnn::SGD<float>>(model.parameters(), fnn::SGDOptions{m.lr, 0.9});
 }
 
-// A model with its optimizer and loss, ready for training steps on [batch, 1,
-// 28, 28] images.
+// A model with its optimizer and loss, ready for training steps on [batch, 1, 28, 28] images.
 class Trainer {
  public:
   Trainer(const SeedModel& m, std::uint64_t seed)
@@ -57,8 +55,7 @@ class Trainer {
         model_(fnn::models::by_name<float>(m.architecture, rng_)),
         optimizer_(make_optimizer(m, model_)) {}
 
-  // One step: forward, loss, backward, optimizer. Returns the batch's mean
-  // loss.
+  // One step: forward, loss, backward, optimizer. Returns the batch's mean loss.
   float step(const fnn::Tensor<float>& images, const fnn::Targets& labels) {
     optimizer_->zero_grad();
     const auto& scores = model_.forward(images);
@@ -74,8 +71,7 @@ class Trainer {
     return loss;
   }
 
-  // One training epoch through the library's own loop
-  // (fnn::train::train_epoch), as fit() runs it.
+  // One training epoch through the library's own loop (fnn::train::train_epoch), as fit() runs it.
   fnn::train::PassResult train_epoch(fnn::data::DataLoader<float>& loader) {
     model_.set_finite_checks(true);
     if (spec_.log_softmax_output) return fnn::train::train_epoch(model_, nll_, *optimizer_, loader);

@@ -1,6 +1,5 @@
-// The machine's single-precision GEMM peak as fnn reaches it: Eigen's product
-// of two n x n row-major float matrices (what every fnn layer calls), 2 n^3
-// flops. The conv and linear benchmarks' GFLOP/s are read against this figure
+// The machine's single-precision GEMM peak as fnn reaches it: Eigen's product of two n x n row-major float matrices
+// (what every fnn layer calls), 2 n^3 flops. The conv and linear benchmarks' GFLOP/s are read against this figure
 // (docs/performance.md).
 #include <Eigen/Core>
 
@@ -17,8 +16,7 @@ void BM_Gemm(benchmark::State& state) {
   const auto am = a.matrix(), bm = b.matrix();
   Matrix c(n, n);
   c.noalias() = am * bm;
-  // A plain reference for a sample of the entries: each is a dot product in
-  // double.
+  // A plain reference for a sample of the entries: each is a dot product in double.
   for (Eigen::Index i = 0; i < n; i += 97) {
     for (Eigen::Index j = 0; j < n; j += 89) {
       double dot = 0;

@@ -1,6 +1,5 @@
-// Conv2d forward and backward at the seed models' shapes (their batch sizes), 1
-// and 2 threads. Each shape is first checked against the direct convolution in
-// double (common/reference.hpp).
+// Conv2d forward and backward at the seed models' shapes (their batch sizes), 1 and 2 threads. Each shape is first
+// checked against the direct convolution in double (common/reference.hpp).
 #include "common/bench_util.hpp"
 #include "common/reference.hpp"
 
@@ -8,8 +7,7 @@ namespace {
 
 using bench::reference::ConvShape;
 
-// The convolutions of the seed models: LeNet-like (batch 20), seed 002's CNN
-// (75), VGG-like (64).
+// The convolutions of the seed models: LeNet-like (batch 20), seed 002's CNN (75), VGG-like (64).
 const ConvShape shapes[] = {
     {20, 1, 28, 28, 6, 5, 0},  {20, 6, 12, 12, 12, 5, 0},  {75, 1, 28, 28, 20, 5, 0},  {75, 20, 12, 12, 50, 5, 0},
     {64, 1, 28, 28, 32, 3, 1}, {64, 32, 28, 28, 32, 3, 1}, {64, 32, 14, 14, 64, 3, 1}, {64, 64, 14, 14, 64, 3, 1},
@@ -56,8 +54,7 @@ void BM_Conv2dForward(benchmark::State& state) {
   bench::set_gflops(state, f.s.flops());
 }
 
-// Backward alone (after one forward): dW, db and dx, twice the forward's
-// multiply-adds.
+// Backward alone (after one forward): dW, db and dx, twice the forward's multiply-adds.
 void BM_Conv2dBackward(benchmark::State& state) {
   ConvFixture f(shapes[state.range(0)]);
   bench::threads_argument(state, 1);

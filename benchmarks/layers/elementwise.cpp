@@ -1,7 +1,6 @@
-// The memory-bound layers at the VGG-like model's shapes (batch 64): ReLU,
-// MaxPool2d and BatchNorm2d, forward and backward, in GB/s of tensor traffic
-// (input read, output written; backward also reads the output gradient).
-// MaxPool2d and BatchNorm2d are first checked against plain loops in double.
+// The memory-bound layers at the VGG-like model's shapes (batch 64): ReLU, MaxPool2d and BatchNorm2d, forward and
+// backward, in GB/s of tensor traffic (input read, output written; backward also reads the output gradient). MaxPool2d
+// and BatchNorm2d are first checked against plain loops in double.
 #include <algorithm>
 #include <cmath>
 
@@ -29,8 +28,8 @@ fnn::Tensor<double> max_pool_reference(const fnn::Tensor<float>& x) {
   return y;
 }
 
-// Training-mode batch normalisation with unit weight and zero bias: each
-// channel standardised with its batch mean and (biased) variance.
+// Training-mode batch normalisation with unit weight and zero bias: each channel standardised with its batch mean and
+// (biased) variance.
 fnn::Tensor<double> batch_norm_reference(const fnn::Tensor<float>& x, double eps) {
   const fnn::Index n = x.size(0), c = x.size(1), plane = x.size(2) * x.size(3);
   fnn::Tensor<double> y(x.shape());
@@ -54,10 +53,9 @@ fnn::Tensor<double> relu_reference(const fnn::Tensor<float>& x) {
   return y;
 }
 
-// Times forward (or forward then backward) of `layer` on a random map of the
-// shape, after checking its forward against `reference`. Traffic: forward reads
-// the input and writes its output; backward reads the output gradient and
-// writes the input gradient.
+// Times forward (or forward then backward) of `layer` on a random map of the shape, after checking its forward against
+// `reference`. Traffic: forward reads the input and writes its output; backward reads the output gradient and writes
+// the input gradient.
 template <class L, class Reference>
 void run(benchmark::State& state, L& layer, bool backward, Reference&& reference) {
   const MapShape s = shapes[state.range(0)];

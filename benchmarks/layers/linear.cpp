@@ -1,5 +1,5 @@
-// Linear forward and backward at the seed models' shapes (their batch sizes), 1
-// and 2 threads, each checked against the plain loops in double first.
+// Linear forward and backward at the seed models' shapes (their batch sizes), 1 and 2 threads, each checked against the
+// plain loops in double first.
 #include "common/bench_util.hpp"
 #include "common/reference.hpp"
 
@@ -10,8 +10,7 @@ struct LinearShape {
   double flops() const { return 2.0 * static_cast<double>(n * in * out); }
 };
 
-// LeNet-like's first dense layer, the MLPs' layers, seed 002's and the
-// VGG-like's hidden layers.
+// LeNet-like's first dense layer, the MLPs' layers, seed 002's and the VGG-like's hidden layers.
 const LinearShape shapes[] = {{20, 192, 120}, {64, 784, 128}, {64, 128, 64}, {75, 800, 500}, {64, 3136, 512}};
 
 struct LinearFixture {

@@ -1,10 +1,7 @@
-// Whole steps of the five seed models (common/seed_models.hpp), 1 and 2
-// threads:
-//   BM_TrainStep   forward, loss, backward and optimizer step on one batch of
-//   the seed's batch size BM_Inference   a forward pass in eval mode over a
-//   batch of 1000 images
-// The batches hold random pixels scaled to [0, 1]; the data pipeline is in
-// fnn_throughput's figures.
+// Whole steps of the five seed models (common/seed_models.hpp), 1 and 2 threads:
+//   BM_TrainStep   forward, loss, backward and optimizer step on one batch of the seed's batch size
+//   BM_Inference   a forward pass in eval mode over a batch of 1000 images
+// The batches hold random pixels scaled to [0, 1]; the data pipeline is in fnn_throughput's figures.
 #include "common/bench_util.hpp"
 #include "common/seed_models.hpp"
 

@@ -1,14 +1,11 @@
-// fnn_throughput: how fast fnn trains and runs one seed model, measured as
-// benchmarks/pytorch/throughput.py measures PyTorch, and printed as one JSON
-// object for benchmarks/compare.py.
-//   train_images_per_second      one pass over the first --images training
-//   images at the seed's batch
-//                                size: shuffling, conversion to float, forward,
-//                                loss, backward, optimizer
-//   inference_images_per_second  forward passes over a batch of 1000 test
-//   images in eval mode (median) latency_us                   one test image
-//   through the model in eval mode (median) peak_rss_mb                  the
-//   process's peak resident memory
+// fnn_throughput: how fast fnn trains and runs one seed model, measured as benchmarks/pytorch/throughput.py
+// measures PyTorch, and printed as one JSON object for benchmarks/compare.py.
+//   train_images_per_second      one pass over the first --images training images at the seed's batch
+//                                size: shuffling, conversion to float, forward, loss, backward, optimizer
+//   inference_images_per_second  forward passes over a batch of 1000 test images in eval mode (median)
+//   latency_us                   one test image through the model in eval mode (median)
+//   train_peak_rss_mb            the process's peak resident memory after training (before inference)
+//   peak_rss_mb                  the process's peak resident memory at the end
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
@@ -30,8 +27,7 @@ double median(std::vector<double> v) {
   return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-// The first `n` images of a data set (all of them when n is 0 or larger than
-// the set).
+// The first `n` images of a data set (all of them when n is 0 or larger than the set).
 fnn::data::Dataset first_images(const fnn::data::Dataset& all, fnn::Index n) {
   if (n <= 0 || n >= all.size()) return all;
   const auto pixels = static_cast<std::ptrdiff_t>(n * all.image_size());
