@@ -81,7 +81,7 @@ class Conv2d final : public Layer<Scalar> {
     this->check_backward(dy, output_);
     const Index n_batch = dy.size(0), rows = patch_size(), plane = output_plane();
     const int threads = num_threads();
-    grad_input_.resize(input_->shape());
+    grad_input_.resize({n_batch, in_, h_, w_});
     thread_dw_.resize({threads, out_, rows});
     thread_db_.resize({threads, out_});
     thread_dcols_.resize({threads, rows, plane});
@@ -122,7 +122,8 @@ class Conv2d final : public Layer<Scalar> {
   Index output_plane() const { return output_.size(2) * output_.size(3); }
   double flops(Index n_batch) const { return 2.0 * static_cast<double>(n_batch * out_ * patch_size() * output_plane()); }
 
-  // Remembers the input and sizes the per-thread padded images: their border is zeroed whenever the
+  // Remembers the input (read again only by a backward after an evaluation-mode forward, when the
+  // patches were not kept) and sizes the per-thread padded images: their border is zeroed whenever the
   // shape changes and never written afterwards.
   void set_input(const Tensor<Scalar>& x) {
     input_ = &x;

@@ -39,12 +39,9 @@ class Linear final : public Layer<Scalar> {
   // an evaluation-mode forward needs that input to still exist.
   const Tensor<Scalar>& forward(const Tensor<Scalar>& x) override {
     output_.resize(output_shape(x.shape()));
-    if (this->training()) {
-      saved_input_ = x;  // into a buffer that keeps its allocation from step to step
-      input_ = &saved_input_;
-    } else {
-      input_ = &x;
-    }
+    input_saved_ = this->training();
+    if (input_saved_) saved_input_ = x;  // into a buffer that keeps its allocation from step to step
+    eval_input_ = input_saved_ ? nullptr : &x;
     const auto x_m = x.matrix();
     const auto w = weight_.value.matrix();
     auto y = output_.matrix();
@@ -68,10 +65,11 @@ class Linear final : public Layer<Scalar> {
   const Tensor<Scalar>& backward(const Tensor<Scalar>& dy) override {
     this->check_backward(dy, output_);
     const auto dy_m = dy.matrix();
-    const auto x_m = input_->matrix();
+    const Tensor<Scalar>& input = input_saved_ ? saved_input_ : *eval_input_;
+    const auto x_m = input.matrix();
     const auto w = weight_.value.matrix();
     auto dw = weight_.grad.matrix();
-    grad_input_.resize(input_->shape());
+    grad_input_.resize(input.shape());
     auto dx = grad_input_.matrix();
     // By blocks of output features for dW and db, by blocks of samples for dx: no two threads write the
     // same element, so nothing needs summing afterwards.
@@ -101,7 +99,8 @@ class Linear final : public Layer<Scalar> {
   Index in_, out_;
   bool has_bias_;
   Parameter<Scalar> weight_, bias_;
-  const Tensor<Scalar>* input_ = nullptr;  // the last forward's input, or saved_input_
+  bool input_saved_ = false;                   // training: backward reads saved_input_
+  const Tensor<Scalar>* eval_input_ = nullptr;  // evaluation: the caller's input
   Tensor<Scalar> saved_input_, output_, grad_input_;
 };
 
