@@ -58,32 +58,34 @@ TEST_CASE("Layers give the same results on one and two threads at sizes that spl
   require_thread_count_invariant([](Rng&) { return std::make_unique<BatchNorm2d<double>>(8); }, {16, 8, 48, 48});
 }
 
+namespace {
+
+// A backward after an evaluation-mode forward gives what it gives after a training-mode one, for layers
+// whose training and evaluation forwards compute the same function (they differ only in what they keep).
+template <class L>
+void require_eval_backward_matches_training(L& layer, const Tensor<double>& x, const Tensor<double>& dy) {
+  layer.forward(x);
+  const Tensor<double> dx_training = layer.backward(dy);
+  const Tensor<double> dw_training = layer.weight().grad;
+  layer.zero_grad();
+  layer.eval();
+  layer.forward(x);
+  CHECK(max_abs_diff(layer.backward(dy), dx_training) == 0);
+  CHECK(max_abs_diff(layer.weight().grad, dw_training) == 0);
+}
+
+}  // namespace
+
 TEST_CASE("Conv2d backward after an evaluation-mode forward remakes the patches from the input") {
   Rng rng(8);
   Conv2d<double> conv(3, 4, 3, rng, 1, 1);
   const auto x = test::random_normal({2, 3, 6, 5}, rng);
-  const auto dy = test::random_normal({2, 4, 6, 5}, rng);
-  conv.forward(x);
-  const Tensor<double> dx_training = conv.backward(dy);
-  const Tensor<double> dw_training = conv.weight().grad;
-  conv.zero_grad();
-  conv.eval();
-  conv.forward(x);
-  CHECK(max_abs_diff(conv.backward(dy), dx_training) == 0);
-  CHECK(max_abs_diff(conv.weight().grad, dw_training) == 0);
+  require_eval_backward_matches_training(conv, x, test::random_normal({2, 4, 6, 5}, rng));
 }
 
 TEST_CASE("Linear backward after an evaluation-mode forward uses that forward's input") {
   Rng rng(9);
   Linear<double> linear(5, 3, rng);
   const auto x = test::random_normal({4, 5}, rng);
-  const auto dy = test::random_normal({4, 3}, rng);
-  linear.forward(x);
-  const Tensor<double> dx_training = linear.backward(dy);
-  const Tensor<double> dw_training = linear.weight().grad;
-  linear.zero_grad();
-  linear.eval();
-  linear.forward(x);
-  CHECK(max_abs_diff(linear.backward(dy), dx_training) == 0);
-  CHECK(max_abs_diff(linear.weight().grad, dw_training) == 0);
+  require_eval_backward_matches_training(linear, x, test::random_normal({4, 3}, rng));
 }

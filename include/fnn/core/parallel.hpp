@@ -48,8 +48,8 @@ inline int thread_index() {
 // Below this much work a loop runs on one thread: waking the other threads costs more than it saves.
 // Work is counted in floating-point operations; a memory-bound loop counts elementwise_work per element.
 // Measured on the 2-core machine (docs/performance.md): a 20 x 192 x 120 product (0.9 MFLOP) is slower
-// on two threads, a 64 x 784 x 128 product (12.8 MFLOP) 1.6x faster; ReLU on 69,000 elements gains
-// nothing from a second thread, on 1.6 million 1.7x.
+// on two threads, a 64 x 784 x 128 product (12.8 MFLOP) 1.6x faster; ReLU on 1.6 million elements is
+// 1.7x faster.
 inline constexpr double parallel_work_threshold = 2e6;
 inline double elementwise_work(Index elements) { return 8.0 * static_cast<double>(elements); }
 

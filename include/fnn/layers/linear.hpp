@@ -3,7 +3,7 @@
 //   input  x [N, in]     weight W [out, in]     bias b [out]     output y [N, out]
 // Backward (dy = dLoss/dy):
 //   dW += dy^T x        db += sum over the batch of dy        dx = dy W
-// The threads share the work by blocks of features (core/parallel.hpp).
+// The threads share the work by blocks of samples or of features (core/parallel.hpp).
 #include <string>
 
 #include "fnn/core/parallel.hpp"
