@@ -8,8 +8,11 @@
 // torchvision's RandomErasing), --flip-average (test images classified by the mean of the outputs for
 // the image and its mirror image), --label-smoothing, --sgd (SGD with Nesterov momentum 0.9 and weight
 // decay 5e-4 in place of Adam), --one-cycle (warm-up then cosine, per batch), --keras-defaults (the layers
-// initialised as Keras does) and --cosine (cosine learning-rate schedule down to 0 over the run, which
+// initialised as Keras does), --ema D (evaluation with an exponential moving average of the weights, decay
+// D) and --cosine (cosine learning-rate schedule down to 0 over the run, which
 // every training example offers).
+#include <optional>
+
 #include "common/example.hpp"
 
 int main(int argc, char** argv) {
@@ -42,6 +45,11 @@ int main(int argc, char** argv) {
   bool one_cycle = false;
   app.add_flag("--one-cycle", one_cycle,
                "One-cycle schedule per batch: warm-up from --lr/25 to --lr over 30% of the steps, then cosine down");
+  double ema_decay = 0;
+  app.add_option("--ema", ema_decay,
+                 "Evaluate (and save) an exponential moving average of the weights with this decay per step; 0: off")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 0.99999));
   app.add_flag("--sgd", sgd, "SGD with Nesterov momentum 0.9 and weight decay 5e-4 in place of Adam");
   return example::run(app, argc, argv, [&] {
     example::prepare(s, "out/seed004_keras_cnn");
@@ -71,6 +79,8 @@ int main(int argc, char** argv) {
     const std::string experiment = "seed004_arch" + std::to_string(arch);
     fnn::train::FitOptions<float> options = example::fit_options(s, *optimizer, experiment);
     options.test = &test;
+    std::optional<fnn::ExponentialMovingAverage<float>> average;
+    if (ema_decay > 0) options.average = &average.emplace(model, ema_decay);
     if (one_cycle) {
       const long long steps = s.epochs * train.batches_per_epoch();
       options.schedule = std::make_shared<fnn::OneCycleLR<float>>(*optimizer, s.lr, steps);

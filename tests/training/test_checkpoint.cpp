@@ -1,9 +1,11 @@
 // Checkpoints and reproducibility: a run interrupted after epoch k and resumed ends bit-identical to an
-// uninterrupted run; two runs with the same seed are bit-identical; a checkpoint of another run is
-// refused without touching the model.
+// uninterrupted run (also with a weight average); two runs with the same seed are bit-identical; a
+// checkpoint of another run is refused without touching the model. fit with a weight average evaluates
+// with it and ends with it.
 #include <catch2/catch.hpp>
 
 #include <cstring>
+#include <optional>
 
 #include "data/data_support.hpp"
 
@@ -24,6 +26,7 @@ struct Run {
   std::unique_ptr<Optimizer<float>> optimizer;
   CrossEntropyLoss<float> loss;
   train::FitOptions<float> options;
+  std::optional<ExponentialMovingAverage<float>> average;
 
   Run(std::uint64_t seed, Optim optim, Index batch_size = 16, Index channels = 4)
       : rng(seed), train(train_set, train_options(batch_size), rng), test(test_set, {30}) {
@@ -52,6 +55,8 @@ struct Run {
     o.augment.erase_probability = 0.5;
     return o;
   }
+
+  void average_weights(double decay) { options.average = &average.emplace(model, decay); }
 
   train::History fit(int epochs) {
     options.epochs = epochs;
@@ -84,19 +89,23 @@ TEST_CASE("two runs with the same seed end with bit-identical parameters, anothe
 TEST_CASE("a run resumed from its checkpoint ends bit-identical to an uninterrupted run", "[checkpoint]") {
   const auto optim = GENERATE(Run::Optim::adam, Run::Optim::sgd);
   const int interrupted_after = GENERATE(1, 3);
+  const bool averaged = GENERATE(false, true);
   test::TempFolder folder;
 
   Run whole(11, optim);
+  if (averaged) whole.average_weights(0.9);
   whole.options.checkpoint = folder.file("whole.checkpoint");
   const train::History whole_history = whole.fit(4);
 
   {
     Run first_part(11, optim);
+    if (averaged) first_part.average_weights(0.9);
     first_part.options.checkpoint = folder.file("part.checkpoint");
     first_part.fit(interrupted_after);
   }  // the process ends here, as far as the training objects know
 
   Run resumed(11, optim);
+  if (averaged) resumed.average_weights(0.9);
   const std::vector<float> fresh = resumed.state();
   resumed.options.checkpoint = folder.file("part.checkpoint");
   resumed.options.resume = true;
@@ -111,6 +120,27 @@ TEST_CASE("a run resumed from its checkpoint ends bit-identical to an uninterrup
     CHECK(resumed_history.rows()[e].train.loss == whole_history.rows()[e].train.loss);
     CHECK(resumed_history.rows()[e].test.correct == whole_history.rows()[e].test.correct);
   }
+}
+
+TEST_CASE("fit with a weight average trains as without, evaluates with the average and ends with it", "[checkpoint]") {
+  Run plain(9, Run::Optim::adam);
+  const train::History plain_history = plain.fit(3);
+
+  Run last(9, Run::Optim::adam);
+  last.average_weights(0.0);  // decay 0: the average is the last weights
+  last.fit(3);
+  CHECK(bit_identical(last.state(), plain.state()));
+
+  Run averaged(9, Run::Optim::adam);
+  averaged.average_weights(0.9);
+  const train::History history = averaged.fit(3);
+  CHECK_FALSE(bit_identical(averaged.state(), plain.state()));
+  for (std::size_t e = 0; e < 3; ++e) {
+    CHECK(history.rows()[e].train.loss == plain_history.rows()[e].train.loss);  // averaging changes no step
+  }
+  const train::PassResult final_test = train::evaluate(averaged.model, averaged.loss, averaged.test);
+  CHECK(final_test.correct == history.last().test.correct);
+  CHECK(final_test.loss == history.last().test.loss);
 }
 
 TEST_CASE("a resumed run that has already reached its epochs trains no further", "[checkpoint]") {
@@ -151,6 +181,13 @@ TEST_CASE("a checkpoint of another run is refused with the reason and the model 
     other.options.checkpoint = saved.options.checkpoint;
     other.options.resume = true;
     CHECK_THROWS_WITH(other.fit(2), Catch::Contains("'optimizer.momentum_buffer.0.weight' is missing"));
+  }
+  SECTION("a weight average the checkpoint does not hold") {
+    Run other(5, Run::Optim::adam);
+    other.average_weights(0.99);
+    other.options.checkpoint = saved.options.checkpoint;
+    other.options.resume = true;
+    CHECK_THROWS_WITH(other.fit(2), Catch::Contains("'average.updates' is missing"));
   }
   SECTION("a damaged file") {
     auto bytes = test::read_bytes(saved.options.checkpoint);

@@ -2,8 +2,8 @@
 // Checkpoints: everything a training run needs to continue exactly where it stopped. A run resumed from
 // the checkpoint of epoch k ends with the same parameters, bit for bit, as a run that was never
 // interrupted (same seed, same thread count): the checkpoint holds the model's parameters, buffers and
-// generators, the optimizer's moments and step count, the schedule's step count, the data loaders' generators
-// and the history. It is a StateDict file: written atomically, refused when damaged.
+// generators, the optimizer's moments and step count, the schedule's step count, the weight average, the
+// data loaders' generators and the history. It is a StateDict file: written atomically, refused when damaged.
 #include <filesystem>
 #include <string>
 
@@ -11,6 +11,7 @@
 #include "fnn/io/model_io.hpp"
 #include "fnn/io/state_dict.hpp"
 #include "fnn/layers/layer.hpp"
+#include "fnn/optim/ema.hpp"
 #include "fnn/optim/lr_scheduler.hpp"
 #include "fnn/optim/optimizer.hpp"
 #include "fnn/train/history.hpp"
@@ -42,7 +43,7 @@ void load_model_state(Layer<Scalar>& model, const StateDict& state, const std::s
   for (auto& g : model.generators()) state.get_rng(prefix + g.name, *g.rng);
 }
 
-// The parts of a training run that a checkpoint captures; absent loaders and schedule are skipped.
+// The parts of a training run that a checkpoint captures; absent loaders, schedule and average are skipped.
 template <class Scalar>
 struct TrainingState {
   Layer<Scalar>& model;
@@ -51,6 +52,7 @@ struct TrainingState {
   data::DataLoader<Scalar>* validation = nullptr;
   data::DataLoader<Scalar>* test = nullptr;
   LrScheduler<Scalar>* schedule = nullptr;
+  ExponentialMovingAverage<Scalar>* average = nullptr;
 };
 
 // Calls visit(prefix, part) for each part of the run beside the model and the history, in one order for
@@ -62,6 +64,7 @@ void for_each_part(const TrainingState<Scalar>& run, Visit visit) {
   if (run.validation) visit("validation_loader.", *run.validation);
   if (run.test) visit("test_loader.", *run.test);
   if (run.schedule) visit("schedule.", *run.schedule);
+  if (run.average) visit("average.", *run.average);
 }
 
 template <class Scalar>

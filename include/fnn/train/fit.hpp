@@ -26,8 +26,9 @@
 #include "fnn/layers/layer.hpp"
 #include "fnn/metrics/accuracy.hpp"
 #include "fnn/metrics/confusion_matrix.hpp"
-#include "fnn/optim/optimizer.hpp"
+#include "fnn/optim/ema.hpp"
 #include "fnn/optim/lr_scheduler.hpp"
+#include "fnn/optim/optimizer.hpp"
 #include "fnn/train/checkpoint.hpp"
 #include "fnn/train/history.hpp"
 
@@ -152,6 +153,8 @@ struct FitOptions {
   data::DataLoader<Scalar>* validation = nullptr;
   data::DataLoader<Scalar>* test = nullptr;
   std::shared_ptr<LrScheduler<Scalar>> schedule;       // stepped after every epoch or batch (its interval)
+  // Updated after every step; validation and test use the averaged weights, and the model ends with them.
+  ExponentialMovingAverage<Scalar>* average = nullptr;
   std::string checkpoint;                              // when set, the run is saved there after every epoch
   bool resume = false;                                 // continue the run saved in `checkpoint`
   bool check_finite = true;                            // check every layer's output and gradient too
@@ -163,7 +166,8 @@ template <class Scalar, class Loss>
 History fit(Layer<Scalar>& model, Loss& loss, Optimizer<Scalar>& optimizer, data::DataLoader<Scalar>& train,
             const FitOptions<Scalar>& options) {
   using clock = std::chrono::steady_clock;
-  const TrainingState<Scalar> run{model, optimizer, train, options.validation, options.test, options.schedule.get()};
+  const TrainingState<Scalar> run{model,        optimizer,          train, options.validation,
+                                  options.test, options.schedule.get(), options.average};
   if (options.resume && options.checkpoint.empty()) throw UsageError("fnn::train::fit: resume needs a checkpoint path");
   History history = options.resume ? load_checkpoint(options.checkpoint, run) : History();
   model.set_finite_checks(options.check_finite);
@@ -173,6 +177,7 @@ History fit(Layer<Scalar>& model, Loss& loss, Optimizer<Scalar>& optimizer, data
   clock::time_point start;
   const BatchCallback after_batch = [&](Index b, Index batches, const PassResult& so_far) {
     if (batch_schedule) options.schedule->step();
+    if (options.average) options.average->update();
     if (!options.on_batch) return;
     progress.batch = b;
     progress.batches = batches;
@@ -189,6 +194,7 @@ History fit(Layer<Scalar>& model, Loss& loss, Optimizer<Scalar>& optimizer, data
     try {
       r.train = train_epoch(model, loss, optimizer, train, after_batch);
       r.seconds = std::chrono::duration<double>(clock::now() - start).count();
+      const AveragedWeightsGuard<Scalar> averaged(options.average);
       if (options.validation) r.validation = evaluate(model, loss, *options.validation);
       if (options.test) r.test = evaluate(model, loss, *options.test);
     } catch (const NumericalError& e) {
@@ -202,6 +208,7 @@ History fit(Layer<Scalar>& model, Loss& loss, Optimizer<Scalar>& optimizer, data
     if (!options.checkpoint.empty()) save_checkpoint(options.checkpoint, run, history);
     if (options.on_epoch) options.on_epoch(r);
   }
+  if (options.average) options.average->copy_to_model();
   return history;
 }
 

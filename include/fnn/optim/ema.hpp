@@ -1,0 +1,96 @@
+#pragma once
+// ExponentialMovingAverage: a running average of a model's weights, as TensorFlow's
+// tf.train.ExponentialMovingAverage (with num_updates) and timm's ModelEmaV2. After every optimizer step,
+//   d = min(decay, (1 + n) / (10 + n))        n = updates so far (the average forgets its start quickly)
+//   average = d * average + (1 - d) * value   for every parameter and buffer (BatchNorm's statistics)
+// The averaged weights usually classify better than the last ones: they smooth out the noise of the
+// last steps. swap() exchanges them with the model's own, so evaluating with them and going on training
+// is swap(), evaluate, swap().
+//
+//   fnn::ExponentialMovingAverage<float> average(model, 0.999);
+//   ... optimizer.step(); average.update(); ...
+//   average.swap();  // the model now holds the averages
+#include <algorithm>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "fnn/io/model_io.hpp"
+#include "fnn/io/state_dict.hpp"
+#include "fnn/layers/layer.hpp"
+
+namespace fnn {
+
+template <class Scalar>
+class ExponentialMovingAverage {
+ public:
+  // Averages every parameter and buffer of `model`, which must outlive the average, starting from their
+  // current values.
+  ExponentialMovingAverage(Layer<Scalar>& model, double decay) : tracked_(state_tensors(model)), decay_(decay) {
+    if (!(decay >= 0.0 && decay < 1.0)) {
+      throw ValueError("ExponentialMovingAverage: the decay must be in [0, 1), not " + std::to_string(decay));
+    }
+    averages_.reserve(tracked_.size());
+    for (const auto& entry : tracked_) averages_.push_back(*entry.second);
+  }
+
+  void update() {
+    const double n = static_cast<double>(updates_++);
+    const auto d = static_cast<Scalar>(std::min(decay_, (1 + n) / (10 + n)));
+    for (std::size_t i = 0; i < tracked_.size(); ++i) {
+      averages_[i].array() = d * averages_[i].array() + (1 - d) * tracked_[i].second->array();
+    }
+  }
+
+  // Exchanges the model's weights with the averages; a second swap() restores both.
+  void swap() {
+    for (std::size_t i = 0; i < tracked_.size(); ++i) {
+      Tensor<Scalar>& value = *tracked_[i].second;
+      std::swap_ranges(value.data(), value.data() + value.numel(), averages_[i].data());
+    }
+  }
+
+  // Sets the model's weights to the averages (for good: the end of training).
+  void copy_to_model() {
+    for (std::size_t i = 0; i < tracked_.size(); ++i) *tracked_[i].second = averages_[i];
+  }
+
+  double decay() const { return decay_; }
+  long long updates() const { return updates_; }
+
+  // Checkpoints: the averages under `prefix` + the tensor's name, and the update count.
+  void save_state(StateDict& state, const std::string& prefix) const {
+    state.put_number(prefix + "updates", static_cast<double>(updates_));
+    for (std::size_t i = 0; i < tracked_.size(); ++i) state.put_tensor(prefix + tracked_[i].first, averages_[i]);
+  }
+  void load_state(const StateDict& state, const std::string& prefix) {
+    updates_ = state.get_integer(prefix + "updates");
+    for (std::size_t i = 0; i < tracked_.size(); ++i) state.get_tensor(prefix + tracked_[i].first, averages_[i]);
+  }
+
+ private:
+  std::vector<std::pair<std::string, Tensor<Scalar>*>> tracked_;
+  std::vector<Tensor<Scalar>> averages_;  // indexed like tracked_
+  double decay_;
+  long long updates_ = 0;
+};
+
+// Swaps the averaged weights into the model for the scope (nothing when `average` is null), also when
+// an evaluation throws.
+template <class Scalar>
+class AveragedWeightsGuard {
+ public:
+  explicit AveragedWeightsGuard(ExponentialMovingAverage<Scalar>* average) : average_(average) {
+    if (average_) average_->swap();
+  }
+  ~AveragedWeightsGuard() {
+    if (average_) average_->swap();
+  }
+  AveragedWeightsGuard(const AveragedWeightsGuard&) = delete;
+  AveragedWeightsGuard& operator=(const AveragedWeightsGuard&) = delete;
+
+ private:
+  ExponentialMovingAverage<Scalar>* average_;
+};
+
+}  // namespace fnn
