@@ -2,6 +2,7 @@
 // fnn: a header-only neural-network library on Eigen and OpenMP. Including this header is all a user
 // needs; each topic also has its own header under fnn/.
 #include "fnn/core/error.hpp"
+#include "fnn/core/gemm.hpp"
 #include "fnn/core/parallel.hpp"
 #include "fnn/core/random.hpp"
 #include "fnn/core/shape.hpp"
@@ -25,6 +26,7 @@
 #include "fnn/losses/nll_loss.hpp"
 
 #include "fnn/optim/adam.hpp"
+#include "fnn/optim/ema.hpp"
 #include "fnn/optim/lr_scheduler.hpp"
 #include "fnn/optim/sgd.hpp"
 

@@ -8,14 +8,16 @@
 //   cols_n [C*k*k, Ho*Wo]:    cols_n[(c*k + i)*k + j, oh*Wo + ow] = xp_n[c, oh*s + i, ow*s + j]
 //   y_n [O, Ho*Wo] = W [O, C*k*k] * cols_n + b
 // Backward, per sample (dy_n [O, Ho*Wo] is the n-th slice of dy):
-//   dW += dy_n * cols_n^T     db += row sums of dy_n     dcols_n = W^T * dy_n
+//   dW^T += cols_n * dy_n^T   db += row sums of dy_n     dcols_n = W^T * dy_n
 //   dxp_n = col2im(dcols_n)   dx_n = the interior of dxp_n
-// Each thread adds its samples' dW and db into its own buffer; the buffers are summed in thread order,
+// Every product is a plain row-major gemm (core/gemm.hpp), hence dW^T [C*k*k, O] from dy_n^T, a copy.
+// Each thread adds its samples' dW^T and db into its own buffer; the buffers are summed in thread order,
 // so the result is the same on every run with the same thread count.
 #include <algorithm>
 #include <string>
 #include <vector>
 
+#include "fnn/core/gemm.hpp"
 #include "fnn/core/parallel.hpp"
 #include "fnn/core/random.hpp"
 #include "fnn/init/init.hpp"
@@ -62,14 +64,12 @@ class Conv2d final : public Layer<Scalar> {
     // Training keeps every sample's patches for backward; evaluation needs one buffer per thread.
     patches_kept_ = this->training();
     cols_.resize({patches_kept_ ? n_batch : num_threads(), rows, plane});
-    const ConstMap w(weight_.value.data(), out_, rows);
     const auto b = bias_.value.matrix(out_, 1);
     parallel_ranges(n_batch, flops(n_batch), 1, [&](Index first, Index last) {
       for (Index n = first; n < last; ++n) {
-        const Scalar* col = make_patches(n);
-        Map y(output_.data() + n * out_ * plane, out_, plane);
-        y.noalias() = w * ConstMap(col, rows, plane);
-        y.colwise() += b.col(0);
+        Scalar* y = output_.data() + n * out_ * plane;
+        gemm(out_, plane, rows, weight_.value.data(), rows, make_patches(n), plane, y, plane, false);
+        Map(y, out_, plane).colwise() += b.col(0);
       }
     });
     return output_;
@@ -82,31 +82,35 @@ class Conv2d final : public Layer<Scalar> {
     const Index n_batch = dy.size(0), rows = patch_size(), plane = output_plane();
     const int threads = num_threads();
     grad_input_.resize({n_batch, in_, h_, w_});
-    thread_dw_.resize({threads, out_, rows});
+    weight_t_.resize({rows, out_});
+    weight_t_.matrix(rows, out_) = weight_.value.matrix(out_, rows).transpose();
+    thread_dw_t_.resize({threads, rows, out_});
     thread_db_.resize({threads, out_});
+    thread_dy_t_.resize({threads, plane, out_});
     thread_dcols_.resize({threads, rows, plane});
     if (pad_ > 0) padded_grad_.resize({threads, in_, hp_, wp_});
-    thread_dw_.zero();
+    thread_dw_t_.zero();
     thread_db_.zero();
-    const ConstMap w(weight_.value.data(), out_, rows);
     parallel_ranges(n_batch, 2 * flops(n_batch), 1, [&](Index first, Index last) {
       const int t = thread_index();
-      Map dw(thread_dw_.data() + t * out_ * rows, out_, rows);
+      Scalar* dw_t = thread_dw_t_.data() + t * rows * out_;
       Map db(thread_db_.data() + t * out_, out_, 1);
-      Map dcols(thread_dcols_.data() + t * rows * plane, rows, plane);
+      Map dy_t(thread_dy_t_.data() + t * plane * out_, plane, out_);
+      Scalar* dcols = thread_dcols_.data() + t * rows * plane;
       for (Index n = first; n < last; ++n) {
-        const ConstMap dy_n(dy.data() + n * out_ * plane, out_, plane);
+        const Scalar* dy_n = dy.data() + n * out_ * plane;
         const Scalar* col = patches_kept_ ? patches(n) : make_patches(n);
-        dw.noalias() += dy_n * ConstMap(col, rows, plane).transpose();
-        db += dy_n.rowwise().sum();
-        dcols.noalias() = w.transpose() * dy_n;
-        col2im(dcols.data(), n);
+        dy_t = ConstMap(dy_n, out_, plane).transpose();
+        gemm(rows, out_, plane, col, plane, dy_t.data(), out_, dw_t, out_, true);
+        db += ConstMap(dy_n, out_, plane).rowwise().sum();
+        gemm(rows, plane, out_, weight_t_.data(), out_, dy_n, plane, dcols, plane, false);
+        col2im(dcols, n);
       }
     });
     auto dw = weight_.grad.matrix(out_, rows);
     auto db = bias_.grad.matrix(out_, 1);
     for (int t = 0; t < threads; ++t) {
-      dw += Map(thread_dw_.data() + t * out_ * rows, out_, rows);
+      dw += Map(thread_dw_t_.data() + t * rows * out_, rows, out_).transpose();
       db += Map(thread_db_.data() + t * out_, out_, 1);
     }
     return grad_input_;
@@ -157,7 +161,11 @@ class Conv2d final : public Layer<Scalar> {
       Scalar* row = col + r * ho * wo;
       for (Index oh = 0; oh < ho; ++oh) {
         const Scalar* in = src + oh * stride_ * wp_;
-        for (Index ow = 0; ow < wo; ++ow) row[oh * wo + ow] = in[ow * stride_];
+        if (stride_ == 1) {
+          std::copy(in, in + wo, row + oh * wo);  // the common case, vectorised
+        } else {
+          for (Index ow = 0; ow < wo; ++ow) row[oh * wo + ow] = in[ow * stride_];
+        }
       }
     }
     return col;
@@ -195,7 +203,8 @@ class Conv2d final : public Layer<Scalar> {
   bool patches_kept_ = false;
   Tensor<Scalar> padded_, padded_grad_;    // [threads, C, H + 2p, W + 2p] each thread's padded image
   Tensor<Scalar> cols_;                    // [N, C*k*k, Ho*Wo] each sample's patches, or [threads, ...]
-  Tensor<Scalar> thread_dw_, thread_db_, thread_dcols_;  // per-thread backward buffers
+  Tensor<Scalar> weight_t_;                // [C*k*k, O] W^T, for dcols
+  Tensor<Scalar> thread_dw_t_, thread_db_, thread_dy_t_, thread_dcols_;  // per-thread backward buffers
   Tensor<Scalar> output_, grad_input_;
 };
 
