@@ -98,12 +98,12 @@ class Conv2d final : public Layer<Scalar> {
       Map dy_t(thread_dy_t_.data() + t * plane * out_, plane, out_);
       Scalar* dcols = thread_dcols_.data() + t * rows * plane;
       for (Index n = first; n < last; ++n) {
-        const Scalar* dy_n = dy.data() + n * out_ * plane;
+        const ConstMap dy_n(dy.data() + n * out_ * plane, out_, plane);
         const Scalar* col = patches_kept_ ? patches(n) : make_patches(n);
-        dy_t = ConstMap(dy_n, out_, plane).transpose();
+        dy_t = dy_n.transpose();
         gemm(rows, out_, plane, col, plane, dy_t.data(), out_, dw_t, out_, true);
-        db += ConstMap(dy_n, out_, plane).rowwise().sum();
-        gemm(rows, plane, out_, weight_t_.data(), out_, dy_n, plane, dcols, plane, false);
+        db += dy_n.rowwise().sum();
+        gemm(rows, plane, out_, weight_t_.data(), out_, dy_n.data(), plane, dcols, plane, false);
         col2im(dcols, n);
       }
     });

@@ -3,8 +3,8 @@
 // tf.train.ExponentialMovingAverage (with num_updates) and timm's ModelEmaV2. After every optimizer step,
 //   d = min(decay, (1 + n) / (10 + n))        n = updates so far (the average forgets its start quickly)
 //   average = d * average + (1 - d) * value   for every parameter and buffer (BatchNorm's statistics)
-// The averaged weights usually classify better than the last ones: they smooth out the noise of the
-// last steps. swap() exchanges them with the model's own, so evaluating with them and going on training
+// The averaged weights smooth out the noise of the last steps, which can make them classify better than
+// the last ones (docs/results.md has this project's trials). swap() exchanges them with the model's own, so evaluating with them and going on training
 // is swap(), evaluate, swap().
 //
 //   fnn::ExponentialMovingAverage<float> average(model, 0.999);
