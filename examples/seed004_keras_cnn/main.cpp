@@ -9,8 +9,8 @@
 // the image and its mirror image), --label-smoothing, --sgd (SGD with Nesterov momentum 0.9 and weight
 // decay 5e-4 in place of Adam), --one-cycle (warm-up then cosine, per batch), --keras-defaults (the layers
 // initialised as Keras does), --ema D (evaluation with an exponential moving average of the weights, decay
-// D) and --cosine (cosine learning-rate schedule down to 0 over the run, which
-// every training example offers).
+// D), --block-dropout and --dense-dropout (architecture 3's dropout rates, 0.25 and 0.5 as in the seed) and
+// --cosine (cosine learning-rate schedule down to 0 over the run, which every training example offers).
 #include <optional>
 
 #include "common/example.hpp"
@@ -30,6 +30,13 @@ int main(int argc, char** argv) {
   app.add_flag("--keras-defaults", keras_defaults,
                "Architecture 3 with Keras's layer defaults: Glorot-uniform kernels, zero biases, BatchNorm momentum "
                "0.99 and epsilon 1e-3");
+  fnn::models::VggDropout dropout;
+  app.add_option("--block-dropout", dropout.after_blocks, "Architecture 3: dropout rate after each conv block")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 0.99));
+  app.add_option("--dense-dropout", dropout.after_dense, "Architecture 3: dropout rate after the hidden dense layer")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 0.99));
   app.add_flag("--flip", flip, "Random horizontal flip of the training images");
   app.add_flag("--augment", augment, "Random crop (padding 2) and horizontal flip of the training images");
   double erase = 0;
@@ -67,7 +74,12 @@ int main(int argc, char** argv) {
         : !batchnorm ? "vgg_like"
         : keras_defaults ? "vgg_like_bn_keras"
                          : "vgg_like_bn";
-    fnn::Sequential<float> model = fnn::models::by_name<float>(architecture, rng);
+    fnn::Sequential<float> model =
+        arch == 3 ? fnn::models::vgg_like<float>(rng, batchnorm,
+                                                 keras_defaults ? fnn::models::LayerDefaults::keras
+                                                                : fnn::models::LayerDefaults::pytorch,
+                                                 dropout)
+                  : fnn::models::by_name<float>(architecture, rng);
     model.summary({1, 1, 28, 28});
     std::unique_ptr<fnn::Optimizer<float>> optimizer;
     if (sgd) {

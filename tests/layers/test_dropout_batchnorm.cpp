@@ -20,6 +20,18 @@ TEST_CASE("Dropout zeroes about p of the elements in training and scales the res
   CHECK(max_abs_diff(dx, y) == 0.0);
 }
 
+TEST_CASE("Dropout keeps its rate over masks of many blocks, and p = 1 drops everything") {
+  Rng rng(8);
+  const Tensor<double> x({64, 1000}, 1.0);
+  for (double p : {0.1, 0.5, 0.9}) {
+    Dropout<double> drop(p, rng);
+    CHECK((drop.forward(x).array() == 0).count() == Approx(p * 64000).epsilon(0.03));
+  }
+  Dropout<double> all(1.0, rng);
+  CHECK((all.forward(x).array() == 0).all());
+  CHECK((all.backward(x).array() == 0).all());
+}
+
 TEST_CASE("Dropout is the identity in evaluation mode") {
   Rng rng(2);
   Dropout<double> drop(0.5, rng);
@@ -81,11 +93,15 @@ TEST_CASE("BatchNorm refuses a single value per channel in training") {
 
 TEST_CASE("BatchNorm gradients match finite differences in training and evaluation") {
   Rng rng(5);
-  for (const Shape& shape : {Shape{2, 3}, Shape{5, 4}, Shape{3, 2, 5}}) {
+  for (const Shape& shape : {Shape{2, 3}, Shape{5, 4}, Shape{4, 37}, Shape{3, 2, 5}}) {
     BatchNorm1d<double> bn(shape[1]);
     bn.weight().value = test::random_normal({shape[1]}, rng);
     bn.bias().value = test::random_normal({shape[1]}, rng);
     test::require_dense_parameter_gradients(test::require_gradients_match(bn, test::random_normal(shape, rng)));
+    bn.running_var() = test::random_normal({shape[1]}, rng);
+    bn.running_var().array() = bn.running_var().array().abs() + 0.5;
+    bn.eval();
+    test::require_gradients_match(bn, test::random_normal(shape, rng));
   }
   for (const Shape& shape : {Shape{1, 2, 3, 3}, Shape{3, 3, 2, 4}}) {
     BatchNorm2d<double> bn(shape[1]);

@@ -124,3 +124,38 @@ TEST_CASE("OneCycleLR steps per batch through PyTorch's rates") {
   CHECK_THROWS_WITH(OneCycleLR<double>(opt, 0.01, 3), Catch::Contains("3 steps leave no room"));
   CHECK_THROWS_AS(OneCycleLR<double>(opt, 0.01, 100, 1.0), ValueError);
 }
+
+TEST_CASE("Optimizers update every element of a parameter large enough to be split between threads") {
+  set_num_threads(2);
+  Rng rng(7);
+  const Index n = 300001;  // above the element-wise threshold, not a multiple of the pieces
+  const Tensor<double> start = test::random_normal({n}, rng), grad = test::random_normal({n}, rng);
+  Parameter<double> sgd_p({n}), adam_p({n});
+  sgd_p.value = start;
+  adam_p.value = start;
+  SGD<double> sgd({{"p", &sgd_p}}, {0.1, 0.9, 0.0, 0.01, true});
+  AdamOptions adam_options;
+  adam_options.lr = 0.01;
+  Adam<double> adam({{"p", &adam_p}}, adam_options);
+  for (int step = 0; step < 2; ++step) {
+    sgd_p.grad = grad;
+    adam_p.grad = grad;
+    sgd.step();
+    adam.step();
+  }
+  double sgd_error = 0, adam_error = 0;
+  for (Index i = 0; i < n; ++i) {
+    // Two Nesterov steps: g1 = grad + wd p0, buf1 = g1, p1 = p0 - lr (g1 + mu buf1); then
+    // g2 = grad + wd p1, buf2 = mu buf1 + g2, p2 = p1 - lr (g2 + mu buf2).
+    const double g1 = grad[i] + 0.01 * start[i], p1 = start[i] - 0.1 * (g1 + 0.9 * g1);
+    const double g2 = grad[i] + 0.01 * p1, buf2 = 0.9 * g1 + g2, p2 = p1 - 0.1 * (g2 + 0.9 * buf2);
+    sgd_error = std::max(sgd_error, std::abs(sgd_p.value[i] - p2));
+    // Two Adam steps with the same gradient: mhat = g and vhat = g^2 both times.
+    const double adam_p2 = start[i] - 2 * 0.01 * grad[i] / (std::abs(grad[i]) + 1e-8);
+    adam_error = std::max(adam_error, std::abs(adam_p.value[i] - adam_p2));
+  }
+  CHECK(sgd_error < 1e-12);
+  CHECK(adam_error < 1e-9);
+  adam.zero_grad();
+  CHECK((adam_p.grad.array() == 0).all());
+}

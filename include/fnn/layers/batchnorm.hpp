@@ -48,28 +48,28 @@ class BatchNorm : public Layer<Scalar> {
     }
     output_.resize(x.shape());
     xhat_.resize(x.shape());
-    parallel_ranges(channels_, elementwise_work(x.numel()), 1, [&](Index first, Index last) {
-      for (Index c = first; c < last; ++c) {
-        Scalar mean = running_mean_[c], var = running_var_[c];
-        if (this->training()) {
-          double sum = 0;
-          for (Index n = 0; n < n_batch; ++n) sum += slice(x, n, c, s).sum();
-          mean = static_cast<Scalar>(sum / static_cast<double>(m));
-          double sq = 0;
-          for (Index n = 0; n < n_batch; ++n) sq += (slice(x, n, c, s) - mean).square().sum();
-          var = static_cast<Scalar>(sq / static_cast<double>(m));
-          running_mean_[c] = (1 - momentum_) * running_mean_[c] + momentum_ * mean;
-          running_var_[c] = (1 - momentum_) * running_var_[c] + momentum_ * var * Scalar(m) / Scalar(m - 1);
+    if (s == 1) {
+      forward_features(x);
+    } else {
+      parallel_ranges(channels_, elementwise_work(x.numel()), 1, [&](Index first, Index last) {
+        for (Index c = first; c < last; ++c) {
+          if (this->training()) {
+            double sum = 0;
+            for (Index n = 0; n < n_batch; ++n) sum += slice(x, n, c, s).sum();
+            const double mean = sum / static_cast<double>(m);
+            double sq = 0;
+            for (Index n = 0; n < n_batch; ++n) sq += (slice(x, n, c, s) - static_cast<Scalar>(mean)).square().sum();
+            use_batch_statistics(c, mean, sq / static_cast<double>(m), m);
+          }
+          set_inv_std(c);
+          const Scalar mean = mean_[c], inv_std = inv_std_[c], gamma = weight_.value[c], beta = bias_.value[c];
+          for (Index n = 0; n < n_batch; ++n) {
+            slice(xhat_, n, c, s) = (slice(x, n, c, s) - mean) * inv_std;
+            slice(output_, n, c, s) = gamma * slice(xhat_, n, c, s) + beta;
+          }
         }
-        const Scalar inv_std = Scalar(1) / std::sqrt(var + eps_);
-        inv_std_[c] = inv_std;
-        const Scalar gamma = weight_.value[c], beta = bias_.value[c];
-        for (Index n = 0; n < n_batch; ++n) {
-          slice(xhat_, n, c, s) = (slice(x, n, c, s) - mean) * inv_std;
-          slice(output_, n, c, s) = gamma * slice(xhat_, n, c, s) + beta;
-        }
-      }
-    });
+      });
+    }
     batch_statistics_ = this->training();
     return output_;
   }
@@ -78,6 +78,10 @@ class BatchNorm : public Layer<Scalar> {
     this->check_backward(dy, output_);
     grad_input_.resize(dy.shape());
     const Index n_batch = dy.size(0), s = dy.numel() / (n_batch * channels_);
+    if (s == 1) {
+      backward_features(dy);
+      return grad_input_;
+    }
     const Scalar m = Scalar(n_batch * s);
     parallel_ranges(channels_, elementwise_work(dy.numel()), 1, [&](Index first, Index last) {
       for (Index c = first; c < last; ++c) {
@@ -115,12 +119,76 @@ class BatchNorm : public Layer<Scalar> {
   BatchNorm(Index channels, bool spatial, double eps, double momentum)
       : channels_(channels), spatial_(spatial), eps_(static_cast<Scalar>(eps)),
         momentum_(static_cast<Scalar>(momentum)), weight_({channels}), bias_({channels}),
-        running_mean_({channels}, Scalar(0)), running_var_({channels}, Scalar(1)), inv_std_({channels}) {
+        running_mean_({channels}, Scalar(0)), running_var_({channels}, Scalar(1)), mean_({channels}), var_({channels}),
+        inv_std_({channels}) {
     if (channels < 1) throw ValueError("BatchNorm: the number of channels must be positive");
     weight_.value.fill(Scalar(1));
   }
 
  private:
+  // Channel c's mean and biased variance over the batch's m values become this step's statistics and
+  // move the running ones.
+  void use_batch_statistics(Index c, double mean, double var, Index m) {
+    mean_[c] = static_cast<Scalar>(mean);
+    var_[c] = static_cast<Scalar>(var);
+    running_mean_[c] = (1 - momentum_) * running_mean_[c] + momentum_ * mean_[c];
+    running_var_[c] = (1 - momentum_) * running_var_[c] + momentum_ * var_[c] * Scalar(m) / Scalar(m - 1);
+  }
+  // Evaluation normalises with the running statistics.
+  void set_inv_std(Index c) {
+    if (!this->training()) {
+      mean_[c] = running_mean_[c];
+      var_[c] = running_var_[c];
+    }
+    inv_std_[c] = Scalar(1) / std::sqrt(var_[c] + eps_);
+  }
+
+  // Input [N, C] (s = 1): a channel is a column, so the loops run along the rows, each thread over a
+  // block of columns.
+  void forward_features(const Tensor<Scalar>& x) {
+    const Index m = x.size(0);
+    parallel_ranges(channels_, elementwise_work(x.numel()), 16, [&](Index first, Index last) {
+      const Index width = last - first;
+      const auto in = x.matrix().middleCols(first, width).array();
+      if (this->training()) {
+        const Eigen::Array<double, 1, Eigen::Dynamic> mean = in.template cast<double>().colwise().mean();
+        const Eigen::Array<double, 1, Eigen::Dynamic> var =
+            (in.template cast<double>().rowwise() - mean).square().colwise().mean();
+        for (Index j = 0; j < width; ++j) use_batch_statistics(first + j, mean[j], var[j], m);
+      }
+      for (Index c = first; c < last; ++c) set_inv_std(c);
+      const auto cols = [&](Tensor<Scalar>& t) { return t.row_vector().segment(first, width).array(); };
+      auto xhat = xhat_.matrix().middleCols(first, width).array();
+      xhat = (in.rowwise() - cols(mean_)).rowwise() * cols(inv_std_);
+      output_.matrix().middleCols(first, width).array() =
+          (xhat.rowwise() * cols(weight_.value)).rowwise() + cols(bias_.value);
+    });
+  }
+
+  void backward_features(const Tensor<Scalar>& dy) {
+    const double m = static_cast<double>(dy.size(0));
+    parallel_ranges(channels_, elementwise_work(dy.numel()), 16, [&](Index first, Index last) {
+      const Index width = last - first;
+      const auto d = dy.matrix().middleCols(first, width).array();
+      const auto xhat = xhat_.matrix().middleCols(first, width).array();
+      const Eigen::Array<double, 1, Eigen::Dynamic> sum_dy = d.template cast<double>().colwise().sum();
+      const Eigen::Array<double, 1, Eigen::Dynamic> sum_dy_xhat =
+          (d.template cast<double>() * xhat.template cast<double>()).colwise().sum();
+      const auto cols = [&](Tensor<Scalar>& t) { return t.row_vector().segment(first, width).array(); };
+      cols(weight_.grad) += sum_dy_xhat.template cast<Scalar>();
+      cols(bias_.grad) += sum_dy.template cast<Scalar>();
+      const Eigen::Array<Scalar, 1, Eigen::Dynamic> scale = cols(weight_.value) * cols(inv_std_);
+      auto dx = grad_input_.matrix().middleCols(first, width).array();
+      if (batch_statistics_) {
+        const Eigen::Array<Scalar, 1, Eigen::Dynamic> mean_dy = (sum_dy / m).template cast<Scalar>();
+        const Eigen::Array<Scalar, 1, Eigen::Dynamic> mean_dy_xhat = (sum_dy_xhat / m).template cast<Scalar>();
+        dx = ((d.rowwise() - mean_dy) - xhat.rowwise() * mean_dy_xhat).rowwise() * scale;
+      } else {
+        dx = d.rowwise() * scale;
+      }
+    });
+  }
+
   // The s values of channel c in sample n, as an Eigen array.
   static auto slice(Tensor<Scalar>& t, Index n, Index c, Index s) {
     return Eigen::Map<Eigen::Array<Scalar, Eigen::Dynamic, 1>>(t.data() + (n * t.size(1) + c) * s, s);
@@ -134,7 +202,7 @@ class BatchNorm : public Layer<Scalar> {
   Scalar eps_, momentum_;
   Parameter<Scalar> weight_, bias_;  // gamma and beta
   Tensor<Scalar> running_mean_, running_var_;
-  Tensor<Scalar> inv_std_;            // per channel, for the last forward
+  Tensor<Scalar> mean_, var_, inv_std_;  // per channel, the statistics the last forward normalised with
   bool batch_statistics_ = true;      // whether the last forward normalised with the batch's statistics
   Tensor<Scalar> xhat_, output_, grad_input_;
 };

@@ -2,10 +2,16 @@
 // Dropout(p), inverted as torch.nn.Dropout: in training each element is zeroed with probability p and
 // the survivors are scaled by 1 / (1 - p), so evaluation needs no rescaling and is the identity.
 //   y = x * mask,  mask[i] = 0 with probability p, else 1 / (1 - p)      Backward: dx = dy * mask
+// Each step takes one number from the layer's generator; every block of mask_block elements draws from
+// its own generator seeded with that number and the block's index, so blocks are drawn in parallel and
+// the mask does not depend on the thread count.
+#include <cmath>
+#include <cstdint>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "fnn/core/parallel.hpp"
 #include "fnn/core/random.hpp"
 #include "fnn/layers/layer.hpp"
 
@@ -40,22 +46,49 @@ class Dropout final : public Layer<Scalar> {
       return output_;
     }
     if (!mask_frozen_ || mask_.shape() != x.shape()) draw_mask(x.shape());
-    output_.array() = x.array() * mask_.array();
+    multiply_by_mask(x, output_);
     return output_;
   }
 
   const Tensor<Scalar>& backward(const Tensor<Scalar>& dy) override {
     this->check_backward(dy, output_);
-    grad_input_ = dy;
-    if (mask_.shape() == dy.shape()) grad_input_.array() *= mask_.array();
+    if (mask_.shape() == dy.shape()) {
+      grad_input_.resize(dy.shape());
+      multiply_by_mask(dy, grad_input_);
+    } else {
+      grad_input_ = dy;
+    }
     return grad_input_;
   }
 
  private:
+  static constexpr Index mask_block = 4096;
+
+  // Element i is dropped when 32 random bits, read as a fraction of 2^32, fall below p.
   void draw_mask(const Shape& shape) {
     mask_.resize(shape);
+    const Index n = mask_.numel();
+    const std::uint64_t step_seed = rng_.next();
+    const auto drop_below = static_cast<std::uint64_t>(std::llround(std::ldexp(p_, 32)));
     const Scalar keep_scale = p_ < 1.0 ? static_cast<Scalar>(1.0 / (1.0 - p_)) : Scalar(0);
-    for (Scalar& m : mask_) m = rng_.bernoulli(p_) ? Scalar(0) : keep_scale;
+    Scalar* mask = mask_.data();
+    parallel_ranges(n, elementwise_work(n), mask_block, [&](Index first, Index last) {
+      for (Index block = first; block < last; block += mask_block) {
+        Rng block_rng(step_seed + static_cast<std::uint64_t>(block / mask_block));
+        const Index end = std::min(block + mask_block, last);
+        for (Index i = block; i < end; i += 2) {
+          const std::uint64_t bits = block_rng.next();
+          mask[i] = (bits & 0xffffffffu) < drop_below ? Scalar(0) : keep_scale;
+          if (i + 1 < end) mask[i + 1] = (bits >> 32) < drop_below ? Scalar(0) : keep_scale;
+        }
+      }
+    });
+  }
+
+  void multiply_by_mask(const Tensor<Scalar>& in, Tensor<Scalar>& out) const {
+    parallel_ranges(in.numel(), elementwise_work(in.numel()), 64, [&](Index first, Index last) {
+      segment(out, first, last) = segment(in, first, last) * segment(mask_, first, last);
+    });
   }
 
   double p_;

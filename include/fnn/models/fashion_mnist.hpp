@@ -152,9 +152,15 @@ void keras_initialise(Parameter<Scalar>& weight, Parameter<Scalar>& bias, Index 
 // 64 channels ('same' padding), then dense 3136->512, dropout, 512->10. With `batchnorm`, a
 // BatchNorm2d follows every convolution and a BatchNorm1d the hidden dense layer: the seed's count of
 // 1,677,674 parameters is exactly this model with its BatchNorm weights and biases. With Keras's
-// `defaults`, it starts as the seed's Keras model did.
+// `defaults`, it starts as the seed's Keras model did. `dropout` holds the seed's rates unless changed.
+struct VggDropout {
+  double after_blocks = 0.25;
+  double after_dense = 0.5;
+};
+
 template <class Scalar>
-Sequential<Scalar> vgg_like(Rng& rng, bool batchnorm = false, LayerDefaults defaults = LayerDefaults::pytorch) {
+Sequential<Scalar> vgg_like(Rng& rng, bool batchnorm = false, LayerDefaults defaults = LayerDefaults::pytorch,
+                            VggDropout dropout = {}) {
   const bool keras = defaults == LayerDefaults::keras;
   const double eps = keras ? 1e-3 : 1e-5, momentum = keras ? 0.01 : 0.1;
   Sequential<Scalar> m;
@@ -175,14 +181,14 @@ Sequential<Scalar> vgg_like(Rng& rng, bool batchnorm = false, LayerDefaults defa
     conv(in, width);
     conv(width, width);
     m.add(MaxPool2d<Scalar>(2));
-    m.add(Dropout<Scalar>(0.25, rng));
+    m.add(Dropout<Scalar>(dropout.after_blocks, rng));
     in = width;
   }
   m.add(Flatten<Scalar>());
   dense(64 * 7 * 7, 512);
   if (batchnorm) m.add(BatchNorm1d<Scalar>(512, eps, momentum));
   m.add(ReLU<Scalar>());
-  m.add(Dropout<Scalar>(0.5, rng));
+  m.add(Dropout<Scalar>(dropout.after_dense, rng));
   dense(512, 10);
   return m;
 }

@@ -34,11 +34,11 @@ class Adam final : public Optimizer<Scalar> {
     const auto sqrt_bc2 = static_cast<Scalar>(std::sqrt(1 - std::pow(opt_.beta2, t)));
     const auto eps = static_cast<Scalar>(opt_.eps), wd = static_cast<Scalar>(opt_.weight_decay);
     const auto decay = static_cast<Scalar>(1 - this->lr_ * opt_.weight_decay);
-    for (std::size_t i = 0; i < this->params_.size(); ++i) {
-      auto p = this->params_[i].parameter->value.array();
-      auto g = this->params_[i].parameter->grad.array();
-      auto m = m_[i].array();
-      auto v = v_[i].array();
+    this->for_each_piece([&](std::size_t i, Index first, Index last) {
+      auto p = segment(this->params_[i].parameter->value, first, last);
+      auto g = segment(this->params_[i].parameter->grad, first, last);
+      auto m = segment(m_[i], first, last);
+      auto v = segment(v_[i], first, last);
       if (opt_.decoupled_weight_decay) {
         p *= decay;
         m = b1 * m + (1 - b1) * g;
@@ -48,7 +48,7 @@ class Adam final : public Optimizer<Scalar> {
         v = b2 * v + (1 - b2) * (g + wd * p).square();
       }
       p -= step_size * m / (v.sqrt() / sqrt_bc2 + eps);
-    }
+    });
   }
 
   const AdamOptions& options() const { return opt_; }

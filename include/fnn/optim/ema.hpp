@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "fnn/core/parallel.hpp"
 #include "fnn/io/model_io.hpp"
 #include "fnn/io/state_dict.hpp"
 #include "fnn/layers/layer.hpp"
@@ -38,7 +39,11 @@ class ExponentialMovingAverage {
     const double n = static_cast<double>(updates_++);
     const auto d = static_cast<Scalar>(std::min(decay_, (1 + n) / (10 + n)));
     for (std::size_t i = 0; i < tracked_.size(); ++i) {
-      averages_[i].array() = d * averages_[i].array() + (1 - d) * tracked_[i].second->array();
+      const Index size = averages_[i].numel();
+      parallel_ranges(size, elementwise_work(size), 64, [&](Index first, Index last) {
+        segment(averages_[i], first, last) = d * segment(averages_[i], first, last) +
+                                             (1 - d) * segment(*tracked_[i].second, first, last);
+      });
     }
   }
 

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "fnn/core/parallel.hpp"
 #include "fnn/io/state_dict.hpp"
 #include "fnn/layers/layer.hpp"
 
@@ -18,7 +19,9 @@ class Optimizer {
   virtual void step() = 0;
 
   void zero_grad() {
-    for (auto& p : params_) p.parameter->grad.zero();
+    for_each_piece([&](std::size_t i, Index first, Index last) {
+      segment(params_[i].parameter->grad, first, last).setZero();
+    });
   }
 
   double lr() const { return lr_; }
@@ -37,6 +40,21 @@ class Optimizer {
  protected:
   Optimizer(std::vector<ParameterRef<Scalar>> params, double lr) : params_(std::move(params)), lr_(lr) {
     if (!(lr >= 0.0)) throw ValueError("optimizer: the learning rate must be a non-negative number");
+  }
+
+  // Calls update(i, first, last) on pieces [first, last) of every parameter i, split between the threads
+  // when the parameter is large enough. An update reads and writes each element of its state once per
+  // step, so the pieces are small enough for that state to stay in the L1 cache between the statements
+  // of one update.
+  template <class Update>
+  void for_each_piece(Update&& update) {
+    constexpr Index piece = 2048;
+    for (std::size_t i = 0; i < params_.size(); ++i) {
+      const Index n = params_[i].parameter->value.numel();
+      parallel_ranges(n, elementwise_work(n), 64, [&](Index first, Index last) {
+        for (Index begin = first; begin < last; begin += piece) update(i, begin, std::min(begin + piece, last));
+      });
+    }
   }
 
   // One zero-initialised state tensor per parameter, of the parameter's shape.

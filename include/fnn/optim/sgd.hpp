@@ -31,14 +31,14 @@ class SGD final : public Optimizer<Scalar> {
   void step() override {
     const auto lr = static_cast<Scalar>(this->lr_), mu = static_cast<Scalar>(opt_.momentum);
     const auto wd = static_cast<Scalar>(opt_.weight_decay), damp = static_cast<Scalar>(1 - opt_.dampening);
-    for (std::size_t i = 0; i < this->params_.size(); ++i) {
-      auto p = this->params_[i].parameter->value.array();
-      auto g = this->params_[i].parameter->grad.array();
+    this->for_each_piece([&](std::size_t i, Index first, Index last) {
+      auto p = segment(this->params_[i].parameter->value, first, last);
+      auto g = segment(this->params_[i].parameter->grad, first, last);
       if (opt_.momentum == 0) {
         p -= lr * (g + wd * p);
-        continue;
+        return;
       }
-      auto buf = momentum_[i].array();
+      auto buf = segment(momentum_[i], first, last);
       if (steps_ == 0) {
         buf = g + wd * p;
       } else {
@@ -49,7 +49,7 @@ class SGD final : public Optimizer<Scalar> {
       } else {
         p -= lr * buf;
       }
-    }
+    });
     ++steps_;
   }
 
