@@ -12,6 +12,7 @@
 //   dgamma_c += sum dy xhat       dbeta_c += sum dy
 //   dx = gamma_c / sqrt(var_c + eps) * (dy - mean(dy) - xhat * mean(dy xhat))     (means over the M values)
 // In evaluation the statistics are constants and dx = gamma_c / sqrt(var_c + eps) * dy.
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -60,8 +61,9 @@ class BatchNorm : public Layer<Scalar> {
             double sq = 0;
             for (Index n = 0; n < n_batch; ++n) sq += (slice(x, n, c, s) - static_cast<Scalar>(mean)).square().sum();
             use_batch_statistics(c, mean, sq / static_cast<double>(m), m);
+          } else {
+            normalise_with(c, running_mean_[c], running_var_[c]);
           }
-          set_inv_std(c);
           const Scalar mean = mean_[c], inv_std = inv_std_[c], gamma = weight_.value[c], beta = bias_.value[c];
           for (Index n = 0; n < n_batch; ++n) {
             slice(xhat_, n, c, s) = (slice(x, n, c, s) - mean) * inv_std;
@@ -119,44 +121,50 @@ class BatchNorm : public Layer<Scalar> {
   BatchNorm(Index channels, bool spatial, double eps, double momentum)
       : channels_(channels), spatial_(spatial), eps_(static_cast<Scalar>(eps)),
         momentum_(static_cast<Scalar>(momentum)), weight_({channels}), bias_({channels}),
-        running_mean_({channels}, Scalar(0)), running_var_({channels}, Scalar(1)), mean_({channels}), var_({channels}),
+        running_mean_({channels}, Scalar(0)), running_var_({channels}, Scalar(1)), mean_({channels}),
         inv_std_({channels}) {
     if (channels < 1) throw ValueError("BatchNorm: the number of channels must be positive");
     weight_.value.fill(Scalar(1));
   }
 
  private:
-  // Channel c's mean and biased variance over the batch's m values become this step's statistics and
-  // move the running ones.
+  // Channel c normalises with the batch's mean and biased variance over its m values, which also move the
+  // running statistics.
   void use_batch_statistics(Index c, double mean, double var, Index m) {
-    mean_[c] = static_cast<Scalar>(mean);
-    var_[c] = static_cast<Scalar>(var);
-    running_mean_[c] = (1 - momentum_) * running_mean_[c] + momentum_ * mean_[c];
-    running_var_[c] = (1 - momentum_) * running_var_[c] + momentum_ * var_[c] * Scalar(m) / Scalar(m - 1);
+    const auto batch_mean = static_cast<Scalar>(mean), batch_var = static_cast<Scalar>(var);
+    running_mean_[c] = (1 - momentum_) * running_mean_[c] + momentum_ * batch_mean;
+    running_var_[c] = (1 - momentum_) * running_var_[c] + momentum_ * batch_var * Scalar(m) / Scalar(m - 1);
+    normalise_with(c, batch_mean, batch_var);
   }
-  // Evaluation normalises with the running statistics.
-  void set_inv_std(Index c) {
-    if (!this->training()) {
-      mean_[c] = running_mean_[c];
-      var_[c] = running_var_[c];
-    }
-    inv_std_[c] = Scalar(1) / std::sqrt(var_[c] + eps_);
+  void normalise_with(Index c, Scalar mean, Scalar var) {
+    mean_[c] = mean;
+    inv_std_[c] = Scalar(1) / std::sqrt(var + eps_);
   }
 
-  // Input [N, C] (s = 1): a channel is a column, so the loops run along the rows, each thread over a
-  // block of columns.
+  // Input [N, C] (s = 1): a channel is a column, so the loops run along the rows, over blocks of up to
+  // features_block columns whose per-channel sums stay on the stack; the threads share out the blocks.
+  static constexpr Index features_block = 16;
+  using BlockSums = Eigen::Array<double, 1, Eigen::Dynamic, Eigen::RowMajor, 1, features_block>;
+  using BlockFactors = Eigen::Array<Scalar, 1, Eigen::Dynamic, Eigen::RowMajor, 1, features_block>;
+
+  template <class Body>
+  void for_feature_blocks(Index numel, Body&& body) {
+    parallel_ranges(channels_, elementwise_work(numel), features_block, [&](Index first, Index last) {
+      for (Index c = first; c < last; c += features_block) body(c, std::min(features_block, last - c));
+    });
+  }
+
   void forward_features(const Tensor<Scalar>& x) {
     const Index m = x.size(0);
-    parallel_ranges(channels_, elementwise_work(x.numel()), 16, [&](Index first, Index last) {
-      const Index width = last - first;
+    for_feature_blocks(x.numel(), [&](Index first, Index width) {
       const auto in = x.matrix().middleCols(first, width).array();
       if (this->training()) {
-        const Eigen::Array<double, 1, Eigen::Dynamic> mean = in.template cast<double>().colwise().mean();
-        const Eigen::Array<double, 1, Eigen::Dynamic> var =
-            (in.template cast<double>().rowwise() - mean).square().colwise().mean();
+        const BlockSums mean = in.template cast<double>().colwise().mean();
+        const BlockSums var = (in.template cast<double>().rowwise() - mean).square().colwise().mean();
         for (Index j = 0; j < width; ++j) use_batch_statistics(first + j, mean[j], var[j], m);
+      } else {
+        for (Index c = first; c < first + width; ++c) normalise_with(c, running_mean_[c], running_var_[c]);
       }
-      for (Index c = first; c < last; ++c) set_inv_std(c);
       const auto cols = [&](Tensor<Scalar>& t) { return t.row_vector().segment(first, width).array(); };
       auto xhat = xhat_.matrix().middleCols(first, width).array();
       xhat = (in.rowwise() - cols(mean_)).rowwise() * cols(inv_std_);
@@ -167,21 +175,19 @@ class BatchNorm : public Layer<Scalar> {
 
   void backward_features(const Tensor<Scalar>& dy) {
     const double m = static_cast<double>(dy.size(0));
-    parallel_ranges(channels_, elementwise_work(dy.numel()), 16, [&](Index first, Index last) {
-      const Index width = last - first;
+    for_feature_blocks(dy.numel(), [&](Index first, Index width) {
       const auto d = dy.matrix().middleCols(first, width).array();
       const auto xhat = xhat_.matrix().middleCols(first, width).array();
-      const Eigen::Array<double, 1, Eigen::Dynamic> sum_dy = d.template cast<double>().colwise().sum();
-      const Eigen::Array<double, 1, Eigen::Dynamic> sum_dy_xhat =
-          (d.template cast<double>() * xhat.template cast<double>()).colwise().sum();
+      const BlockSums sum_dy = d.template cast<double>().colwise().sum();
+      const BlockSums sum_dy_xhat = (d.template cast<double>() * xhat.template cast<double>()).colwise().sum();
       const auto cols = [&](Tensor<Scalar>& t) { return t.row_vector().segment(first, width).array(); };
       cols(weight_.grad) += sum_dy_xhat.template cast<Scalar>();
       cols(bias_.grad) += sum_dy.template cast<Scalar>();
-      const Eigen::Array<Scalar, 1, Eigen::Dynamic> scale = cols(weight_.value) * cols(inv_std_);
+      const BlockFactors scale = cols(weight_.value) * cols(inv_std_);
       auto dx = grad_input_.matrix().middleCols(first, width).array();
       if (batch_statistics_) {
-        const Eigen::Array<Scalar, 1, Eigen::Dynamic> mean_dy = (sum_dy / m).template cast<Scalar>();
-        const Eigen::Array<Scalar, 1, Eigen::Dynamic> mean_dy_xhat = (sum_dy_xhat / m).template cast<Scalar>();
+        const BlockFactors mean_dy = (sum_dy / m).template cast<Scalar>();
+        const BlockFactors mean_dy_xhat = (sum_dy_xhat / m).template cast<Scalar>();
         dx = ((d.rowwise() - mean_dy) - xhat.rowwise() * mean_dy_xhat).rowwise() * scale;
       } else {
         dx = d.rowwise() * scale;
@@ -202,7 +208,7 @@ class BatchNorm : public Layer<Scalar> {
   Scalar eps_, momentum_;
   Parameter<Scalar> weight_, bias_;  // gamma and beta
   Tensor<Scalar> running_mean_, running_var_;
-  Tensor<Scalar> mean_, var_, inv_std_;  // per channel, the statistics the last forward normalised with
+  Tensor<Scalar> mean_, inv_std_;    // per channel, the statistics the last forward normalised with
   bool batch_statistics_ = true;      // whether the last forward normalised with the batch's statistics
   Tensor<Scalar> xhat_, output_, grad_input_;
 };

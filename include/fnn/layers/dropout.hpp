@@ -5,6 +5,7 @@
 // Each step takes one number from the layer's generator; every block of mask_block elements draws from
 // its own generator seeded with that number and the block's index, so blocks are drawn in parallel and
 // the mask does not depend on the thread count.
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <sstream>
