@@ -46,26 +46,31 @@ inline std::unique_ptr<fnn::Optimizer<float>> make_optimizer(const SeedModel& m,
   return std::make_unique<fnn::SGD<float>>(model.parameters(), fnn::SGDOptions{m.lr, 0.9});
 }
 
-// A model with its optimizer and loss, ready for training steps on [batch, 1, 28, 28] images.
+// A model with its optimizer and loss, ready for training steps on [batch, 1, 28, 28] images. Training
+// goes through fnn::DataParallel, which splits each batch between the threads where the model computes
+// every sample by itself (the models without BatchNorm or Dropout) and otherwise runs the model alone.
 class Trainer {
  public:
   Trainer(const SeedModel& m, std::uint64_t seed)
       : spec_(m),
         rng_(seed),
         model_(fnn::models::by_name<float>(m.architecture, rng_)),
-        optimizer_(make_optimizer(m, model_)) {}
+        optimizer_(make_optimizer(m, model_)),
+        parallel_(model_) {}
+  Trainer(const Trainer&) = delete;  // parallel_ refers to model_
+  Trainer& operator=(const Trainer&) = delete;
 
   // One step: forward, loss, backward, optimizer. Returns the batch's mean loss.
   float step(const fnn::Tensor<float>& images, const fnn::Targets& labels) {
     optimizer_->zero_grad();
-    const auto& scores = model_.forward(images);
+    const auto& scores = parallel_.forward(images);
     float loss;
     if (spec_.log_softmax_output) {
       loss = nll_.forward(scores, labels);
-      model_.backward(nll_.backward());
+      parallel_.backward(nll_.backward());
     } else {
       loss = cross_entropy_.forward(scores, labels);
-      model_.backward(cross_entropy_.backward());
+      parallel_.backward(cross_entropy_.backward());
     }
     optimizer_->step();
     return loss;
@@ -73,9 +78,9 @@ class Trainer {
 
   // One training epoch through the library's own loop (fnn::train::train_epoch), as fit() runs it.
   fnn::train::PassResult train_epoch(fnn::data::DataLoader<float>& loader) {
-    model_.set_finite_checks(true);
-    if (spec_.log_softmax_output) return fnn::train::train_epoch(model_, nll_, *optimizer_, loader);
-    return fnn::train::train_epoch(model_, cross_entropy_, *optimizer_, loader);
+    parallel_.set_finite_checks(true);
+    if (spec_.log_softmax_output) return fnn::train::train_epoch(parallel_, nll_, *optimizer_, loader);
+    return fnn::train::train_epoch(parallel_, cross_entropy_, *optimizer_, loader);
   }
 
   fnn::Sequential<float>& model() { return model_; }
@@ -86,6 +91,7 @@ class Trainer {
   fnn::Rng rng_;
   fnn::Sequential<float> model_;
   std::unique_ptr<fnn::Optimizer<float>> optimizer_;
+  fnn::DataParallel<float> parallel_;  // of model_
   fnn::NLLLoss<float> nll_;
   fnn::CrossEntropyLoss<float> cross_entropy_;
 };

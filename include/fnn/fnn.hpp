@@ -13,6 +13,7 @@
 #include "fnn/layers/layer.hpp"
 #include "fnn/layers/batchnorm.hpp"
 #include "fnn/layers/conv2d.hpp"
+#include "fnn/layers/data_parallel.hpp"
 #include "fnn/layers/dropout.hpp"
 #include "fnn/layers/flatten.hpp"
 #include "fnn/layers/horizontal_flip_average.hpp"

@@ -15,6 +15,7 @@ namespace fnn {
   template class BatchNorm1d<Scalar>;    \
   template class BatchNorm2d<Scalar>;    \
   template class Sequential<Scalar>;     \
+  template class DataParallel<Scalar>;   \
   template class NLLLoss<Scalar>;        \
   template class CrossEntropyLoss<Scalar>; \
   template class SGD<Scalar>;            \

@@ -28,22 +28,39 @@ inline void set_num_threads(int n) {
   Eigen::setNbThreads(1);
 }
 
+// The threads fnn's loops use here: 1 inside a parallel region (DataParallel's shares of a batch, or a
+// region of the caller's own), where every thread runs its loops alone.
 inline int num_threads() {
 #ifdef _OPENMP
-  return omp_get_max_threads();
+  return omp_in_parallel() ? 1 : omp_get_max_threads();
 #else
   return 1;
 #endif
 }
 
-// The calling thread's index within the current parallel region (0 outside one).
-inline int thread_index() {
+// Inside a parallel region: the calling thread's index in its team, and the team's size (0 and 1 outside).
+inline int team_index() {
 #ifdef _OPENMP
   return omp_get_thread_num();
 #else
   return 0;
 #endif
 }
+inline int team_size() {
+#ifdef _OPENMP
+  return omp_get_num_threads();
+#else
+  return 1;
+#endif
+}
+
+namespace detail {
+inline thread_local int loop_thread = 0;
+}
+
+// The calling thread's share within the parallel_ranges loop that runs it, in [0, num_threads()): layers
+// index their per-thread buffers with it. 0 wherever a loop runs on one thread.
+inline int thread_index() { return detail::loop_thread; }
 
 // Below this much work a loop runs on one thread: waking the other threads costs more than it saves.
 // Work is counted in floating-point operations; a memory-bound loop counts elementwise_work per element.
@@ -78,9 +95,14 @@ void parallel_ranges(Index n, double work, Index align, Body&& body) {
   }
 #pragma omp parallel num_threads(threads)
   {
-    Index first, last;
-    split_range(n, threads, thread_index(), align, first, last);
-    if (first < last) body(first, last);
+    const int team = team_size();
+    for (int part = team_index(); part < threads; part += team) {
+      Index first, last;
+      split_range(n, threads, part, align, first, last);
+      detail::loop_thread = part;
+      if (first < last) body(first, last);
+      detail::loop_thread = 0;
+    }
   }
 }
 

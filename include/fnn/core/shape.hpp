@@ -44,6 +44,13 @@ class Shape {
     return n;
   }
 
+  // The same shape with `extent` on axis 0: a share of a batch.
+  Shape with_batch(Index extent) const {
+    Shape s = *this;
+    s.dims_[0] = extent;
+    return s;
+  }
+
   friend bool operator==(const Shape& a, const Shape& b) {
     if (a.rank_ != b.rank_) return false;
     for (int i = 0; i < a.rank_; ++i) {

@@ -14,6 +14,7 @@
 // In evaluation the statistics are constants and dx = gamma_c / sqrt(var_c + eps) * dy.
 #include <algorithm>
 #include <cmath>
+#include <memory>
 #include <string>
 
 #include "fnn/core/parallel.hpp"
@@ -27,6 +28,8 @@ class BatchNorm : public Layer<Scalar> {
   std::string name() const override {
     return std::string(spatial_ ? "BatchNorm2d(" : "BatchNorm1d(") + std::to_string(channels_) + ")";
   }
+
+  bool samples_independent() const override { return !this->training(); }  // else batch statistics
 
   Shape output_shape(const Shape& in) const override {
     if (spatial_) {
@@ -218,6 +221,7 @@ class BatchNorm1d final : public BatchNorm<Scalar> {
  public:
   explicit BatchNorm1d(Index num_features, double eps = 1e-5, double momentum = 0.1)
       : BatchNorm<Scalar>(num_features, false, eps, momentum) {}
+  std::unique_ptr<Layer<Scalar>> clone() const override { return std::make_unique<BatchNorm1d>(*this); }
 };
 
 template <class Scalar>
@@ -225,6 +229,7 @@ class BatchNorm2d final : public BatchNorm<Scalar> {
  public:
   explicit BatchNorm2d(Index num_features, double eps = 1e-5, double momentum = 0.1)
       : BatchNorm<Scalar>(num_features, true, eps, momentum) {}
+  std::unique_ptr<Layer<Scalar>> clone() const override { return std::make_unique<BatchNorm2d>(*this); }
 };
 
 }  // namespace fnn

@@ -47,6 +47,8 @@ class Conv2d final : public Layer<Scalar> {
            ", stride=" + std::to_string(stride_) + ", padding=" + std::to_string(pad_) + ")";
   }
 
+  bool samples_independent() const override { return true; }
+  std::unique_ptr<Layer<Scalar>> clone() const override { return std::make_unique<Conv2d>(*this); }
   Shape output_shape(const Shape& in) const override {
     check_rank([this] { return name(); }, in, 4, "[N, C, H, W]");
     if (in[1] != in_) throw_shape_mismatch(name(), Shape{in[0], in_, in[2], in[3]}, in);

@@ -31,6 +31,8 @@ class Dropout final : public Layer<Scalar> {
     s << "Dropout(p=" << p_ << ")";
     return s.str();
   }
+  bool samples_independent() const override { return !this->training() || p_ == 0.0; }
+  std::unique_ptr<Layer<Scalar>> clone() const override { return std::make_unique<Dropout>(*this); }
   Shape output_shape(const Shape& input) const override { return input; }
 
   // With the mask frozen, forward reuses the last mask instead of drawing a new one (gradient checks

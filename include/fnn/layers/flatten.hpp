@@ -10,6 +10,8 @@ class Flatten final : public Layer<Scalar> {
  public:
   std::string name() const override { return "Flatten()"; }
 
+  bool samples_independent() const override { return true; }
+  std::unique_ptr<Layer<Scalar>> clone() const override { return std::make_unique<Flatten>(*this); }
   Shape output_shape(const Shape& input) const override {
     if (input.rank() < 2) throw ShapeError("Flatten: expected an input of rank 2 to 4 [N, ...], got " + input.str());
     return {input[0], input.inner()};

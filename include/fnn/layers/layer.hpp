@@ -9,6 +9,7 @@
 //    the layer owns, overwritten on each call). It ADDS dLoss/dParameter into each parameter's grad,
 //    so gradients of several backward passes accumulate until zero_grad().
 //  - Buffers are resized, never reallocated, when the batch shape repeats: no allocation per step.
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -68,6 +69,15 @@ class Layer {
   // for NaN and infinity while this is on, and throw NumericalError naming the layer. A leaf layer has
   // nothing to do: its container checks it.
   virtual void set_finite_checks(bool /*on*/) {}
+
+  // True when forward computes every sample of the batch by itself, so that shares of a batch give the
+  // batch's outputs share by share (DataParallel splits batches only then). Not so for BatchNorm in
+  // training mode (statistics over the batch) or Dropout in training mode (one mask for the batch); a
+  // layer that does not say otherwise is taken not to.
+  virtual bool samples_independent() const { return false; }
+
+  // A deep copy: parameters, buffers, generators and mode (DataParallel's replicas).
+  virtual std::unique_ptr<Layer> clone() const { throw UsageError(name() + ": this layer cannot be copied"); }
 
   // Training mode (the default) versus evaluation mode: matters to Dropout and BatchNorm.
   virtual void set_training(bool training) { training_ = training; }

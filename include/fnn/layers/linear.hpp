@@ -29,6 +29,8 @@ class Linear final : public Layer<Scalar> {
            (has_bias_ ? "" : ", bias=False") + ")";
   }
 
+  bool samples_independent() const override { return true; }
+  std::unique_ptr<Layer<Scalar>> clone() const override { return std::make_unique<Linear>(*this); }
   Shape output_shape(const Shape& input) const override {
     check_rank([this] { return name(); }, input, 2, "[N, in_features] (add a Flatten before it)");
     if (input[1] != in_) throw_shape_mismatch(name(), Shape{input[0], in_}, input);

@@ -27,6 +27,8 @@ class LogSoftmax final : public Layer<Scalar> {
  public:
   std::string name() const override { return "LogSoftmax(dim=1)"; }
 
+  bool samples_independent() const override { return true; }
+  std::unique_ptr<Layer<Scalar>> clone() const override { return std::make_unique<LogSoftmax>(*this); }
   Shape output_shape(const Shape& input) const override {
     check_rank([this] { return name(); }, input, 2, "[N, C]");
     if (input[1] < 1) throw ShapeError(name() + ": no classes in input " + input.str());

@@ -29,6 +29,8 @@ class MaxPool2d final : public Layer<Scalar> {
     return "MaxPool2d(kernel_size=" + std::to_string(k_) + ", stride=" + std::to_string(stride_) + ")";
   }
 
+  bool samples_independent() const override { return true; }
+  std::unique_ptr<Layer<Scalar>> clone() const override { return std::make_unique<MaxPool2d>(*this); }
   Shape output_shape(const Shape& in) const override {
     check_rank([this] { return name(); }, in, 4, "[N, C, H, W]");
     if (in[2] < k_ || in[3] < k_) throw ShapeError(name() + ": input " + in.str() + " is smaller than the window");

@@ -9,6 +9,8 @@ template <class Scalar>
 class ReLU final : public Layer<Scalar> {
  public:
   std::string name() const override { return "ReLU()"; }
+  bool samples_independent() const override { return true; }
+  std::unique_ptr<Layer<Scalar>> clone() const override { return std::make_unique<ReLU>(*this); }
   Shape output_shape(const Shape& input) const override { return input; }
 
   const Tensor<Scalar>& forward(const Tensor<Scalar>& x) override {

@@ -1,6 +1,7 @@
 #pragma once
 // Sequential: layers applied in order, as torch.nn.Sequential. It is itself a Layer, so models nest and
 // gradcheck can check a whole stack. Parameters are named "<index>.<name>" as PyTorch names them.
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <memory>
@@ -49,6 +50,18 @@ class Sequential final : public Layer<Scalar> {
   }
 
   std::string name() const override { return "Sequential(" + std::to_string(layers_.size()) + " layers)"; }
+
+  bool samples_independent() const override {
+    return std::all_of(layers_.begin(), layers_.end(), [](const auto& l) { return l->samples_independent(); });
+  }
+
+  std::unique_ptr<Layer<Scalar>> clone() const override {
+    auto copy = std::make_unique<Sequential>();
+    for (const auto& l : layers_) copy->layers_.push_back(l->clone());
+    copy->Layer<Scalar>::set_training(this->training());
+    copy->finite_checks_ = finite_checks_;
+    return copy;
+  }
 
   Shape output_shape(const Shape& input) const override {
     Shape s = input;

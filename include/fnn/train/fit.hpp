@@ -23,6 +23,7 @@
 #include <string>
 
 #include "fnn/data/dataloader.hpp"
+#include "fnn/layers/data_parallel.hpp"
 #include "fnn/layers/layer.hpp"
 #include "fnn/metrics/accuracy.hpp"
 #include "fnn/metrics/confusion_matrix.hpp"
@@ -170,7 +171,9 @@ History fit(Layer<Scalar>& model, Loss& loss, Optimizer<Scalar>& optimizer, data
                                   options.test, options.schedule.get(), options.average};
   if (options.resume && options.checkpoint.empty()) throw UsageError("fnn::train::fit: resume needs a checkpoint path");
   History history = options.resume ? load_checkpoint(options.checkpoint, run) : History();
-  model.set_finite_checks(options.check_finite);
+  // Training splits every batch between the threads where the model computes each sample by itself.
+  DataParallel<Scalar> parallel(model);
+  parallel.set_finite_checks(options.check_finite);
   const bool batch_schedule = options.schedule && options.schedule->interval() == ScheduleInterval::batch;
   BatchProgress progress;
   progress.epochs = options.epochs;
@@ -192,7 +195,7 @@ History fit(Layer<Scalar>& model, Loss& loss, Optimizer<Scalar>& optimizer, data
     progress.epoch = epoch;
     start = clock::now();
     try {
-      r.train = train_epoch(model, loss, optimizer, train, after_batch);
+      r.train = train_epoch(parallel, loss, optimizer, train, after_batch);
       r.seconds = std::chrono::duration<double>(clock::now() - start).count();
       const AveragedWeightsGuard<Scalar> averaged(options.average);
       if (options.validation) r.validation = evaluate(model, loss, *options.validation);
