@@ -1,5 +1,5 @@
 // The machine's single-precision GEMM peak as fnn reaches it: n x n row-major float matrices, 2 n^3 flops,
-// through fnn::gemm (core/gemm.hpp: fnn's own AVX-512 kernel, what Conv2d calls) and through Eigen's product
+// through fnn::gemm (core/gemm.hpp: fnn's own AVX-512 or AVX2 kernel, what Conv2d calls) and through Eigen's product
 // (what Linear calls). The conv and linear benchmarks' GFLOP/s are read against these figures
 // (docs/performance.md).
 #include <Eigen/Core>

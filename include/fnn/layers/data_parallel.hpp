@@ -40,33 +40,33 @@ class DataParallel final : public Layer<Scalar> {
   const Tensor<Scalar>& forward(const Tensor<Scalar>& x) override {
     const Shape out_shape = model_.output_shape(x.shape());  // a shape error before any thread starts
     const Index batch = x.shape().rank() > 0 ? x.size(0) : 0;
-    shards_ = static_cast<int>(std::min<Index>(num_threads(), batch));
-    if (shards_ < 2 || !model_.samples_independent()) {
-      shards_ = 1;
+    shares_ = static_cast<int>(std::min<Index>(num_threads(), batch));
+    if (shares_ < 2 || !model_.samples_independent()) {
+      shares_ = 1;
       return model_.forward(x);
     }
     add_replicas();
     input_shape_ = x.shape();
     output_.resize(out_shape);
-    in_shards([&](int s, Layer<Scalar>& copy, Index first, Index last) {
+    for_each_share([&](int s, Layer<Scalar>& copy, Index first, Index last) {
       if (s > 0) copy_model_state(s - 1);
-      copy_rows(x, first, last, shard_inputs_[s]);
-      paste_rows(copy.forward(shard_inputs_[s]), first, output_);
+      copy_rows(x, first, last, share_inputs_[s]);
+      paste_rows(copy.forward(share_inputs_[s]), first, output_);
     });
     return output_;
   }
 
   const Tensor<Scalar>& backward(const Tensor<Scalar>& dy) override {
-    if (shards_ < 2) return model_.backward(dy);
+    if (shares_ < 2) return model_.backward(dy);
     this->check_backward(dy, output_);
     grad_input_.resize(input_shape_);
-    in_shards(
+    for_each_share(
         [&](int s, Layer<Scalar>& copy, Index first, Index last) {
           if (s > 0) {
             for (Parameter<Scalar>* p : replica_parameters_[s - 1]) p->grad.zero();
           }
-          copy_rows(dy, first, last, shard_grads_[s]);
-          paste_rows(copy.backward(shard_grads_[s]), first, grad_input_);
+          copy_rows(dy, first, last, share_grads_[s]);
+          paste_rows(copy.backward(share_grads_[s]), first, grad_input_);
         },
         [&](int part, int parts) { add_replica_gradients(part, parts); });
     return grad_input_;
@@ -85,48 +85,46 @@ class DataParallel final : public Layer<Scalar> {
   void set_training(bool training) override {
     Layer<Scalar>::set_training(training);
     model_.set_training(training);
-    for (auto& r : replicas_) r->set_training(training);
   }
 
  private:
-  // Clones the model until there is a replica for every shard but the first.
+  // Clones the model until there is a replica for every share but the first.
   void add_replicas() {
-    if (static_cast<int>(replicas_.size()) >= shards_ - 1) return;
+    if (static_cast<int>(replicas_.size()) >= shares_ - 1) return;
     if (replicas_.empty()) {
       for (auto& p : model_.parameters()) model_parameters_.push_back(p.parameter);
       for (auto& b : model_.buffers()) model_buffers_.push_back(b.tensor);
     }
-    while (static_cast<int>(replicas_.size()) < shards_ - 1) {
+    while (static_cast<int>(replicas_.size()) < shares_ - 1) {
       replicas_.push_back(model_.clone());
       Layer<Scalar>& r = *replicas_.back();
-      r.set_training(model_.training());
       r.set_finite_checks(finite_checks_);
       replica_parameters_.emplace_back();
       replica_buffers_.emplace_back();
       for (auto& p : r.parameters()) replica_parameters_.back().push_back(p.parameter);
       for (auto& b : r.buffers()) replica_buffers_.back().push_back(b.tensor);
     }
-    shard_inputs_.resize(replicas_.size() + 1);
-    shard_grads_.resize(replicas_.size() + 1);
+    share_inputs_.resize(replicas_.size() + 1);
+    share_grads_.resize(replicas_.size() + 1);
     errors_.resize(replicas_.size() + 1);
   }
 
-  // Runs shard(s, copy, first, last) for every share s of the batch, rows [first, last), on copy s (the
+  // Runs share(s, copy, first, last) for every share s of the batch, rows [first, last), on copy s (the
   // model for s = 0); then, once every share is done, after(part, parts) on each thread (it must not
   // throw). An exception from a share is rethrown here, after the parallel region; `after` is then
   // skipped.
-  template <class Shard, class After>
-  void in_shards(Shard&& shard, After&& after) {
+  template <class Share, class After>
+  void for_each_share(Share&& share, After&& after) {
     const Index batch = input_shape_[0];
     std::fill(errors_.begin(), errors_.end(), nullptr);
-#pragma omp parallel num_threads(shards_)
+#pragma omp parallel num_threads(shares_)
     {
       const int team = team_size(), member = team_index();
-      for (int s = member; s < shards_; s += team) {
+      for (int s = member; s < shares_; s += team) {
         Index first, last;
-        split_range(batch, shards_, s, 1, first, last);
+        split_range(batch, shares_, s, 1, first, last);
         try {
-          shard(s, s == 0 ? model_ : *replicas_[s - 1], first, last);
+          share(s, s == 0 ? model_ : *replicas_[s - 1], first, last);
         } catch (...) {
           errors_[s] = std::current_exception();
         }
@@ -140,13 +138,15 @@ class DataParallel final : public Layer<Scalar> {
       if (e) std::rethrow_exception(e);
     }
   }
-  template <class Shard>
-  void in_shards(Shard&& shard) {
-    in_shards(std::forward<Shard>(shard), [](int, int) {});
+  template <class Share>
+  void for_each_share(Share&& share) {
+    for_each_share(std::forward<Share>(share), [](int, int) {});
   }
 
-  // Replica r takes the model's current parameters and buffers (the optimizer changed them since).
+  // Replica r takes the model's mode and its current parameters and buffers (an optimizer or a load
+  // may have changed them since).
   void copy_model_state(std::size_t r) {
+    if (replicas_[r]->training() != model_.training()) replicas_[r]->set_training(model_.training());
     for (std::size_t i = 0; i < model_parameters_.size(); ++i) {
       const Tensor<Scalar>& value = model_parameters_[i]->value;
       std::copy(value.begin(), value.end(), replica_parameters_[r][i]->value.data());
@@ -184,10 +184,10 @@ class DataParallel final : public Layer<Scalar> {
   std::vector<std::vector<Parameter<Scalar>*>> replica_parameters_;  // [replica][as model_parameters_]
   std::vector<std::vector<Tensor<Scalar>*>> replica_buffers_;
   bool finite_checks_ = false;
-  int shards_ = 1;  // of the last forward; 1: the model ran alone
+  int shares_ = 1;  // of the last forward; 1: the model ran alone
   Shape input_shape_;
-  std::vector<Tensor<Scalar>> shard_inputs_, shard_grads_;  // [shard]
-  std::vector<std::exception_ptr> errors_;                  // [shard]
+  std::vector<Tensor<Scalar>> share_inputs_, share_grads_;  // [share]
+  std::vector<std::exception_ptr> errors_;                  // [share]
   Tensor<Scalar> output_, grad_input_;
 };
 
