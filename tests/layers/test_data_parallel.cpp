@@ -60,7 +60,9 @@ TEST_CASE("DataParallel gives the model's own results on 1, 2 and 3 threads, ste
   Rng model_rng(11), twin_rng(11);
   Sequential<double> model = lenet_kinds(model_rng), twin = lenet_kinds(twin_rng);
   std::vector<Tensor<double>> start;
-  for (const auto& ref : model.parameters()) start.push_back(test::random_normal<double>(ref.parameter->grad.shape(), rng));
+  for (const auto& ref : model.parameters()) {
+    start.push_back(test::random_normal<double>(ref.parameter->grad.shape(), rng));
+  }
 
   set_num_threads(threads);
   DataParallel<double> parallel(twin);

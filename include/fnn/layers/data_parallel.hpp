@@ -162,7 +162,9 @@ class DataParallel final : public Layer<Scalar> {
       Tensor<Scalar>& grad = model_parameters_[i]->grad;
       Index first, last;
       split_range(grad.numel(), parts, part, 16, first, last);
-      for (const auto& replica : replica_parameters_) segment(grad, first, last) += segment(replica[i]->grad, first, last);
+      for (const auto& replica : replica_parameters_) {
+        segment(grad, first, last) += segment(replica[i]->grad, first, last);
+      }
     }
   }
 
