@@ -11,8 +11,8 @@
 // of AVX-512's 32 registers, or 6 x 16 (12 x 8) in 12 of AVX2's 16. K is taken in slices of 256 so that
 // B's slice of the block's columns stays in the level-1 and level-2 caches. At the convolution shapes of
 // the seed models (M = 32-576, N = 32-784, K = 32-784) the AVX-512 kernel ran 1.4-1.8x faster than
-// Eigen 3.4 on one core (docs/performance.md); a product of a few hundred columns fills no more of the
-// machine than that.
+// Eigen 3.4 on one core, the AVX2 one 1.1-1.8x (docs/performance.md); a product of a few hundred columns
+// fills no more of the machine than that.
 #include <algorithm>
 #include <cstring>
 #include <type_traits>
@@ -58,7 +58,8 @@ inline Vec load(const float* p) {
 }
 inline void store(float* p, const Vec& v) { std::memcpy(p, &v, sizeof v); }
 
-// C[Rows, Vecs * vec_width] (+)= A[Rows, K] B[K, Vecs * vec_width]: the block lives in registers for the whole of K.
+// C[Rows, Vecs * vec_width] (+)= A[Rows, K] B[K, Vecs * vec_width]: the block lives in registers for the
+// whole of K.
 // The products are summed from zero and added to C at the end: a long sum accumulated over many calls
 // (a weight gradient over a mini-batch) then adds small sums to a large one, as Eigen's kernel does, not
 // each of its terms; that keeps float's rounding error at Eigen's level.
