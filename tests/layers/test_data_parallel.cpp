@@ -31,7 +31,7 @@ struct StepResults {
 
 // forward, then backward of `dy` into gradients that already hold `start` (backward adds to them).
 StepResults step_results(Layer<double>& layer, const Tensor<double>& x, const Tensor<double>& dy,
-                      const std::vector<Tensor<double>>& start) {
+                          const std::vector<Tensor<double>>& start) {
   const auto params = layer.parameters();
   for (std::size_t i = 0; i < params.size(); ++i) params[i].parameter->grad = start[i];
   StepResults p;
