@@ -1,20 +1,48 @@
 #pragma once
 // What every example program shares and the library does not need: command-line flags (CLI11), error
 // reporting with exit status 2, the run's output folder, and the files a finished run leaves there (model,
-// history, figures, report, summary.json through nlohmann/json).
+// history, figures, report, summary.json through nlohmann/json); example.cpp has the code.
 #include <CLI/CLI.hpp>
-#include <algorithm>
-#include <filesystem>
+#include <cstdint>
 #include <fnn/fnn.hpp>
-#include <fstream>
 #include <functional>
-#include <iostream>
-#include <memory>
-#include <sstream>
-#include <nlohmann/json.hpp>
 #include <string>
-#include <utility>
-#include <vector>
+
+// The fnn templates the example programs use are instantiated once, in example.cpp, rather than in each
+// program: that halves each program's compile time.
+namespace fnn {
+extern template class Conv2d<float>;
+extern template class Linear<float>;
+extern template class MaxPool2d<float>;
+extern template class ReLU<float>;
+extern template class Dropout<float>;
+extern template class Flatten<float>;
+extern template class LogSoftmax<float>;
+extern template class BatchNorm1d<float>;
+extern template class BatchNorm2d<float>;
+extern template class Sequential<float>;
+extern template class DataParallel<float>;
+extern template class HorizontalFlipAverage<float>;
+extern template class CrossEntropyLoss<float>;
+extern template class NLLLoss<float>;
+extern template class SGD<float>;
+extern template class Adam<float>;
+extern template class CosineAnnealingLR<float>;
+extern template class OneCycleLR<float>;
+extern template class ExponentialMovingAverage<float>;
+extern template class data::DataLoader<float>;
+namespace train {
+extern template History fit(Layer<float>&, CrossEntropyLoss<float>&, Optimizer<float>&, data::DataLoader<float>&,
+                            const FitOptions<float>&);
+extern template History fit(Layer<float>&, NLLLoss<float>&, Optimizer<float>&, data::DataLoader<float>&,
+                            const FitOptions<float>&);
+extern template PassResult evaluate(Layer<float>&, CrossEntropyLoss<float>&, data::DataLoader<float>&,
+                                    metrics::ConfusionMatrix*);
+extern template PassResult evaluate(Layer<float>&, NLLLoss<float>&, data::DataLoader<float>&,
+                                    metrics::ConfusionMatrix*);
+extern template Targets predict(Layer<float>&, data::DataLoader<float>&);
+}  // namespace train
+}  // namespace fnn
 
 namespace example {
 
@@ -36,126 +64,38 @@ struct Settings {
   const CLI::App* app = nullptr;  // the flags as given, for the report
 };
 
-inline void add_settings_flags(CLI::App& app, Settings& s) {
-  s.app = &app;
-  app.add_option("--epochs", s.epochs, "Training epochs")
-      ->capture_default_str()
-      ->check(CLI::PositiveNumber)
-      ->each([&s](const std::string&) { s.epochs_given = true; });
-  app.add_option("--batch-size", s.batch_size, "Mini-batch size")->capture_default_str()->check(CLI::PositiveNumber);
-  app.add_option("--lr", s.lr, "Learning rate")->capture_default_str()->check(CLI::NonNegativeNumber);
-  app.add_option("--seed", s.seed, "Seed of every random draw")->capture_default_str();
-  app.add_option("--threads", s.threads, "OpenMP threads")->capture_default_str()->check(CLI::PositiveNumber);
-  app.add_option("--data", s.data_dir, "Fashion-MNIST folder (or set FNN_DATA)")->capture_default_str();
-  app.add_option("--out", s.out_dir, "Output folder for the model, history and summary")->capture_default_str();
-  app.add_flag("--quick", s.quick, "Smoke test: 2,000 training and 1,000 test images, one epoch unless --epochs");
-  app.add_flag("--cosine", s.cosine, "Cosine learning-rate schedule from --lr down to 0 over the epochs");
-  app.add_flag("--resume", s.resume,
-               "Continue the run from its checkpoint in the output folder (saved after every epoch) up to --epochs");
-  app.add_flag("--finite-checks,!--no-finite-checks", s.finite_checks,
-               "Stop at the first NaN or infinity in any layer's output or gradient (default; the loss is always checked)");
-  app.add_flag("--quiet", s.quiet, "No progress line during an epoch and no line after it");
-}
+void add_settings_flags(CLI::App& app, Settings& s);
 
 // Parses the flags and runs `body`. A bad flag prints one line and the usage; any fnn error prints one
 // line; both exit with status 2.
-inline int run(CLI::App& app, int argc, char** argv, const std::function<void()>& body) {
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    std::cerr << app.get_name() << ": " << e.what() << "\n\n" << app.help();
-    return 2;
-  }
-  try {
-    body();
-    return 0;
-  } catch (const fnn::Error& e) {
-    std::cerr << app.get_name() << ": error: " << e.what() << "\n";
-    return 2;
-  } catch (const std::exception& e) {
-    std::cerr << app.get_name() << ": unexpected error: " << e.what() << "\n";
-    return 1;
-  }
-}
+int run(CLI::App& app, int argc, char** argv, const std::function<void()>& body);
 
 // Applies thread count and quick mode, and makes sure the output folder exists and is writable before
 // any training starts.
-inline void prepare(Settings& s, const std::string& default_out) {
-  fnn::set_num_threads(s.threads);
-  if (s.quick && !s.epochs_given) s.epochs = 1;
-  if (s.out_dir.empty()) s.out_dir = default_out;
-  std::error_code ec;
-  std::filesystem::create_directories(s.out_dir, ec);
-  const std::string probe = s.out_dir + "/.write-test";
-  if (ec || !std::ofstream(probe)) {
-    throw fnn::IoError(s.out_dir + ": the output folder cannot be created or written");
-  }
-  std::filesystem::remove(probe);
-}
+void prepare(Settings& s, const std::string& default_out);
 
 // The training and test sets, cut down in quick mode.
 struct Data {
   fnn::data::Dataset train, test;
 };
-
-inline Data load_data(const Settings& s) {
-  Data d{fnn::data::load_fashion_mnist(s.data_dir, true), fnn::data::load_fashion_mnist(s.data_dir, false)};
-  if (s.quick) {
-    fnn::Rng rng(s.seed);
-    d.train = fnn::data::split(d.train, 2000.0 / static_cast<double>(d.train.size()), rng).first;
-    d.test = fnn::data::split(d.test, 1000.0 / static_cast<double>(d.test.size()), rng).first;
-  }
-  return d;
-}
+Data load_data(const Settings& s);
 
 // A loader over `dataset` with the run's batch size.
-inline fnn::data::DataLoader<float> make_loader(const fnn::data::Dataset& dataset, const Settings& s,
-                                                const fnn::data::Normalize& normalize, bool shuffle, fnn::Rng& rng,
-                                                const fnn::data::Augmentation& augment = {}) {
-  fnn::data::LoaderOptions options;
-  options.batch_size = s.batch_size;
-  options.shuffle = shuffle;
-  options.normalize = normalize;
-  options.augment = augment;
-  return fnn::data::DataLoader<float>(dataset, options, rng);
-}
+fnn::data::DataLoader<float> make_loader(const fnn::data::Dataset& dataset, const Settings& s,
+                                         const fnn::data::Normalize& normalize, bool shuffle, fnn::Rng& rng,
+                                         const fnn::data::Augmentation& augment = {});
 
 // What every training run passes to fit: the epochs, the progress (a live line on a terminal, a line per
 // epoch in `epoch_format` anywhere), the --cosine schedule, and, when the run has an experiment name, a
 // checkpoint EXPERIMENT.checkpoint in the output folder after every epoch, which --resume continues.
-inline fnn::train::FitOptions<float> fit_options(
+fnn::train::FitOptions<float> fit_options(
     const Settings& s, fnn::Optimizer<float>& optimizer, const std::string& experiment,
-    fnn::train::ProgressPrinter::EpochFormat epoch_format = fnn::train::epoch_line) {
-  fnn::train::FitOptions<float> options;
-  options.epochs = s.epochs;
-  if (!s.quiet) {
-    fnn::train::ProgressPrinter(std::cout, fnn::train::ProgressPrinter::stdout_is_terminal(), epoch_format)
-        .attach(options);
-  }
-  options.check_finite = s.finite_checks;
-  if (s.cosine) options.schedule = std::make_shared<fnn::CosineAnnealingLR<float>>(optimizer, s.epochs);
-  if (!experiment.empty()) {
-    options.checkpoint = s.out_dir + "/" + experiment + ".checkpoint";
-    options.resume = s.resume;
-    if (s.resume) std::cout << "resuming from " << options.checkpoint << std::endl;
-  }
-  return options;
-}
+    fnn::train::ProgressPrinter::EpochFormat epoch_format = fnn::train::epoch_line);
 
 // Prints the confusion matrix and, optionally, the per-class report.
-inline void print_test_metrics(const fnn::metrics::ConfusionMatrix& confusion, bool per_class_report) {
-  const auto& names = fnn::data::fashion_mnist_class_names();
-  std::cout << '\n';
-  confusion.print(std::cout, names);
-  if (per_class_report) {
-    std::cout << '\n';
-    fnn::metrics::classification_report(confusion).print(std::cout, names);
-  }
-}
+void print_test_metrics(const fnn::metrics::ConfusionMatrix& confusion, bool per_class_report);
 
-// summary.json: what the reproduce program reads back.
+// What a finished run reports; EXPERIMENT.summary.json holds it, which the reproduce program reads back.
 struct Summary {
   std::string experiment;
   std::string architecture;  // a name fnn::models::by_name knows, for the predict program
@@ -168,79 +108,12 @@ struct Summary {
   long long parameters = 0;
 };
 
-inline void write_summary(const Settings& s, const Summary& summary) {
-  const nlohmann::json j = {{"experiment", summary.experiment},
-                            {"architecture", summary.architecture},
-                            {"normalize_mean", summary.normalize.mean},
-                            {"normalize_std", summary.normalize.stddev},
-                            {"seed_accuracy", summary.seed_accuracy},
-                            {"test_accuracy", summary.test_accuracy}, {"epochs", summary.epochs},
-                            {"seconds_per_epoch", summary.seconds_per_epoch},
-                            {"images_per_second", summary.images_per_second},
-                            {"parameters", summary.parameters},       {"quick", s.quick},
-                            {"seed", s.seed},                         {"threads", s.threads},
-                            {"batch_size", s.batch_size},             {"lr", s.lr}};
-  const std::string text = j.dump(2) + "\n";
-  const std::string path = s.out_dir + "/" + summary.experiment + ".summary.json";
-  fnn::write_file_atomically(path, text.data(), text.size());
-}
-
-// The flags as given or defaulted, for the report: "name", "value".
-inline std::vector<std::pair<std::string, std::string>> flag_values(const CLI::App& app) {
-  std::vector<std::pair<std::string, std::string>> flags;
-  std::istringstream config(app.config_to_str(true, false));
-  for (std::string line; std::getline(config, line);) {
-    const std::size_t equals = line.find('=');
-    if (equals != std::string::npos) flags.emplace_back("--" + line.substr(0, equals), line.substr(equals + 1));
-  }
-  return flags;
-}
-
-// The run's figures and report (fnn::report::write_training_report), with `classifier` classifying the
-// test set; returns the test set's confusion matrix.
-inline fnn::metrics::ConfusionMatrix write_report(const Settings& s, const Summary& summary,
-                                                  fnn::Sequential<float>& model, const fnn::train::History& history,
-                                                  const Data& data, fnn::Layer<float>& classifier) {
-  fnn::data::DataLoader<float> test(data.test, {1000, false, false, summary.normalize});
-  const fnn::Targets predicted = fnn::train::predict(classifier, test);
-  fnn::report::TrainingRun run;
-  run.experiment = summary.experiment;
-  run.reproduces = s.app ? s.app->get_description() : "";
-  if (s.app) run.settings = flag_values(*s.app);
-  std::ostringstream layers;
-  model.summary({1, 1, data.test.rows(), data.test.cols()}, layers);
-  run.model_summary = layers.str();
-  run.history = history;
-  run.confusion = fnn::metrics::ConfusionMatrix(fnn::data::fashion_mnist_num_classes);
-  run.confusion.add(predicted, data.test.labels());
-  run.class_names = fnn::data::fashion_mnist_class_names();
-  run.seed_accuracy = summary.seed_accuracy;
-  const fnn::Targets first(predicted.begin(), predicted.begin() + std::min<std::size_t>(predicted.size(), 40));
-  run.figures.push_back({"predictions", "The first test images with their predicted classes",
-                         fnn::report::prediction_grid(data.test, first, run.class_names)});
-  run.figures.push_back({"samples", "Training images of each class",
-                         fnn::report::class_samples(data.train, 10, run.class_names)});
-  std::cout << "report: " << fnn::report::write_training_report(s.out_dir + "/" + summary.experiment, run)
-            << std::endl;
-  return run.confusion;
-}
-
 // Writes a finished run's files into the output folder: EXPERIMENT.fnn (the model), .history.csv,
 // .summary.json, the figures and .report.html. `summary` arrives with the experiment, architecture,
 // normalisation and accuracies. `classifier` (the model itself when null) classifies the test set for the
 // report; the test set's confusion matrix is returned.
-inline fnn::metrics::ConfusionMatrix finish_run(const Settings& s, Summary summary, fnn::Sequential<float>& model,
-                                                const fnn::train::History& history, const Data& data,
-                                                fnn::Layer<float>* classifier = nullptr) {
-  const std::string stem = s.out_dir + "/" + summary.experiment;
-  history.write_csv(stem + ".history.csv");
-  fnn::save(model, stem + ".fnn");
-  summary.epochs = static_cast<int>(history.rows().size());
-  summary.seconds_per_epoch = history.median_seconds();
-  summary.images_per_second = history.median_images_per_second();
-  summary.parameters = model.parameter_count();
-  write_summary(s, summary);
-  return write_report(s, summary, model, history, data, classifier ? *classifier : model);
-}
+fnn::metrics::ConfusionMatrix finish_run(const Settings& s, Summary summary, fnn::Sequential<float>& model,
+                                         const fnn::train::History& history, const Data& data,
+                                         fnn::Layer<float>* classifier = nullptr);
 
 }  // namespace example

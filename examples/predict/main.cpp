@@ -4,6 +4,8 @@
 //   predict out/seed002_cnn/seed002_cnn.fnn shirt.jpg
 // The architecture and normalisation come from the .summary.json written beside the model.
 #include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
 
 #include "common/example.hpp"
 

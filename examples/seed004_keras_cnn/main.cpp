@@ -9,8 +9,9 @@
 // the image and its mirror image), --label-smoothing, --sgd (SGD with Nesterov momentum 0.9 and weight
 // decay 5e-4 in place of Adam), --one-cycle (warm-up then cosine, per batch), --keras-defaults (the layers
 // initialised as Keras does), --ema D (evaluation with an exponential moving average of the weights, decay
-// D), --block-dropout and --dense-dropout (architecture 3's dropout rates, 0.25 and 0.5 as in the seed) and
-// --cosine (cosine learning-rate schedule down to 0 over the run, which every training example offers).
+// D; --ema-warmup W, the constant of its warm-up), --block-dropout and --dense-dropout (architecture 3's
+// dropout rates, 0.25 and 0.5 as in the seed) and --cosine (cosine learning-rate schedule down to 0 over
+// the run, which every training example offers).
 #include <optional>
 
 #include "common/example.hpp"
@@ -57,6 +58,12 @@ int main(int argc, char** argv) {
                  "Evaluate (and save) an exponential moving average of the weights with this decay per step; 0: off")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 0.99999));
+  double ema_warmup = 10;
+  app.add_option("--ema-warmup", ema_warmup,
+                 "The average's decay is min(D, (1 + n) / (W + n)) after n steps: larger W forgets the early steps "
+                 "sooner; 1 means no warm-up")
+      ->capture_default_str()
+      ->check(CLI::Range(1.0, 1000.0));
   app.add_flag("--sgd", sgd, "SGD with Nesterov momentum 0.9 and weight decay 5e-4 in place of Adam");
   return example::run(app, argc, argv, [&] {
     example::prepare(s, "out/seed004_keras_cnn");
@@ -92,7 +99,7 @@ int main(int argc, char** argv) {
     fnn::train::FitOptions<float> options = example::fit_options(s, *optimizer, experiment);
     options.test = &test;
     std::optional<fnn::ExponentialMovingAverage<float>> average;
-    if (ema_decay > 0) options.average = &average.emplace(model, ema_decay);
+    if (ema_decay > 0) options.average = &average.emplace(model, ema_decay, ema_warmup);
     if (one_cycle) {
       const long long steps = s.epochs * train.batches_per_epoch();
       options.schedule = std::make_shared<fnn::OneCycleLR<float>>(*optimizer, s.lr, steps);

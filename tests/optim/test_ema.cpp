@@ -2,6 +2,7 @@
 // and copy; its checkpoint state; bad decays.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <fnn/fnn.hpp>
 #include <vector>
@@ -64,6 +65,29 @@ TEST_CASE("ExponentialMovingAverage averages parameters and buffers with a decay
   CHECK(m.all_equal(after_two));
 }
 
+TEST_CASE("ExponentialMovingAverage's warm-up constant sets how fast the decay grows; 1 turns it off") {
+  SmallModel m;
+  m.set_all(0.0);
+  ExponentialMovingAverage<double> slow(m.model, 0.9, 3.0);
+  ExponentialMovingAverage<double> plain(m.model, 0.6, 1.0);
+  CHECK(slow.warmup() == 3.0);
+  double expected_slow = 0, expected_plain = 0;
+  for (double n : {0.0, 1.0, 2.0, 3.0}) {
+    const double value = 10 * (n + 1);
+    m.set_all(value);
+    slow.update();
+    plain.update();
+    const double d = std::min(0.9, (1 + n) / (3 + n));  // 1/3, 1/2, 3/5, 2/3
+    expected_slow = d * expected_slow + (1 - d) * value;
+    expected_plain = 0.6 * expected_plain + 0.4 * value;
+  }
+  slow.copy_to_model();
+  CHECK(m.all_equal(expected_slow));
+  plain.copy_to_model();
+  CHECK(m.all_equal(expected_plain));
+  CHECK_FALSE(expected_slow == Approx(expected_plain));
+}
+
 TEST_CASE("A decay of 0 keeps the last weights; AveragedWeightsGuard swaps for its scope") {
   SmallModel m;
   m.set_all(2.0);
@@ -106,10 +130,14 @@ TEST_CASE("ExponentialMovingAverage's checkpoint state restores the averages and
   CHECK(m.values() == from_loaded);
 }
 
-TEST_CASE("ExponentialMovingAverage refuses a decay outside [0, 1)") {
+TEST_CASE("ExponentialMovingAverage refuses a decay outside [0, 1) and a warm-up below 1") {
   SmallModel m;
   for (double bad : {1.0, -0.1, std::nan("")}) {
     CHECK_THROWS_AS(ExponentialMovingAverage<double>(m.model, bad), ValueError);
   }
   CHECK_THROWS_WITH(ExponentialMovingAverage<double>(m.model, 1.0), Catch::Contains("decay must be in [0, 1)"));
+  for (double bad : {0.5, -1.0, std::nan(""), HUGE_VAL}) {
+    CHECK_THROWS_WITH(ExponentialMovingAverage<double>(m.model, 0.9, bad),
+                      Catch::Contains("warm-up must be a number >= 1"));
+  }
 }
