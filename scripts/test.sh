@@ -2,10 +2,10 @@
 # Installs what is missing, builds fnn with its tests, and runs every test:
 #  1. the whole suite, optimised (preset `test`);
 #  2. each libFuzzer target for a short smoke run (scripts/fuzz.sh);
-#  3. the suite again under AddressSanitizer, UndefinedBehaviorSanitizer and LeakSanitizer, without the
-#     example programs, the compile-only checks and the documentation's programs (preset
-#     `sanitize-unit`); preset `sanitize` builds and runs everything under the sanitizers, which takes
-#     another 15 minutes here.
+#  3. the suite again, built by clang, under AddressSanitizer, UndefinedBehaviorSanitizer and
+#     LeakSanitizer, without the example programs, the compile-only and packaging checks and the
+#     documentation's programs (preset `sanitize-unit`); preset `sanitize` builds and runs everything
+#     under the sanitizers, which takes another 15 minutes here.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh

@@ -9,38 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-namespace fnn {
-template class Conv2d<float>;
-template class Linear<float>;
-template class MaxPool2d<float>;
-template class ReLU<float>;
-template class Dropout<float>;
-template class Flatten<float>;
-template class LogSoftmax<float>;
-template class BatchNorm1d<float>;
-template class BatchNorm2d<float>;
-template class Sequential<float>;
-template class DataParallel<float>;
-template class HorizontalFlipAverage<float>;
-template class CrossEntropyLoss<float>;
-template class NLLLoss<float>;
-template class SGD<float>;
-template class Adam<float>;
-template class CosineAnnealingLR<float>;
-template class OneCycleLR<float>;
-template class ExponentialMovingAverage<float>;
-template class data::DataLoader<float>;
-namespace train {
-template History fit(Layer<float>&, CrossEntropyLoss<float>&, Optimizer<float>&, data::DataLoader<float>&,
-                     const FitOptions<float>&);
-template History fit(Layer<float>&, NLLLoss<float>&, Optimizer<float>&, data::DataLoader<float>&,
-                     const FitOptions<float>&);
-template PassResult evaluate(Layer<float>&, CrossEntropyLoss<float>&, data::DataLoader<float>&,
-                             metrics::ConfusionMatrix*);
-template PassResult evaluate(Layer<float>&, NLLLoss<float>&, data::DataLoader<float>&, metrics::ConfusionMatrix*);
-template Targets predict(Layer<float>&, data::DataLoader<float>&);
-}  // namespace train
-}  // namespace fnn
+EXAMPLE_FNN_TEMPLATES(template)
 
 namespace example {
 
@@ -65,8 +34,6 @@ void add_settings_flags(CLI::App& app, Settings& s) {
   app.add_flag("--quiet", s.quiet, "No progress line during an epoch and no line after it");
 }
 
-// Parses the flags and runs `body`. A bad flag prints one line and the usage; any fnn error prints one
-// line; both exit with status 2.
 int run(CLI::App& app, int argc, char** argv, const std::function<void()>& body) {
   try {
     app.parse(argc, argv);
@@ -88,8 +55,6 @@ int run(CLI::App& app, int argc, char** argv, const std::function<void()>& body)
   }
 }
 
-// Applies thread count and quick mode, and makes sure the output folder exists and is writable before
-// any training starts.
 void prepare(Settings& s, const std::string& default_out) {
   fnn::set_num_threads(s.threads);
   if (s.quick && !s.epochs_given) s.epochs = 1;
@@ -113,7 +78,6 @@ Data load_data(const Settings& s) {
   return d;
 }
 
-// A loader over `dataset` with the run's batch size.
 fnn::data::DataLoader<float> make_loader(const fnn::data::Dataset& dataset, const Settings& s,
                                                 const fnn::data::Normalize& normalize, bool shuffle, fnn::Rng& rng,
                                                 const fnn::data::Augmentation& augment) {
@@ -125,9 +89,6 @@ fnn::data::DataLoader<float> make_loader(const fnn::data::Dataset& dataset, cons
   return fnn::data::DataLoader<float>(dataset, options, rng);
 }
 
-// What every training run passes to fit: the epochs, the progress (a live line on a terminal, a line per
-// epoch in `epoch_format` anywhere), the --cosine schedule, and, when the run has an experiment name, a
-// checkpoint EXPERIMENT.checkpoint in the output folder after every epoch, which --resume continues.
 fnn::train::FitOptions<float> fit_options(
     const Settings& s, fnn::Optimizer<float>& optimizer, const std::string& experiment,
     fnn::train::ProgressPrinter::EpochFormat epoch_format) {
@@ -147,7 +108,6 @@ fnn::train::FitOptions<float> fit_options(
   return options;
 }
 
-// Prints the confusion matrix and, optionally, the per-class report.
 void print_test_metrics(const fnn::metrics::ConfusionMatrix& confusion, bool per_class_report) {
   const auto& names = fnn::data::fashion_mnist_class_names();
   std::cout << '\n';
@@ -160,6 +120,7 @@ void print_test_metrics(const fnn::metrics::ConfusionMatrix& confusion, bool per
 
 namespace {
 
+// EXPERIMENT.summary.json: the summary and the run's main settings.
 void write_summary(const Settings& s, const Summary& summary) {
   const nlohmann::json j = {{"experiment", summary.experiment},
                             {"architecture", summary.architecture},
@@ -219,10 +180,6 @@ fnn::metrics::ConfusionMatrix write_report(const Settings& s, const Summary& sum
 
 }  // namespace
 
-// Writes a finished run's files into the output folder: EXPERIMENT.fnn (the model), .history.csv,
-// .summary.json, the figures and .report.html. `summary` arrives with the experiment, architecture,
-// normalisation and accuracies. `classifier` (the model itself when null) classifies the test set for the
-// report; the test set's confusion matrix is returned.
 fnn::metrics::ConfusionMatrix finish_run(const Settings& s, Summary summary, fnn::Sequential<float>& model,
                                                 const fnn::train::History& history, const Data& data,
                                                 fnn::Layer<float>* classifier) {

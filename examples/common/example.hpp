@@ -9,40 +9,41 @@
 #include <string>
 
 // The fnn templates the example programs use are instantiated once, in example.cpp, rather than in each
-// program: that halves each program's compile time.
-namespace fnn {
-extern template class Conv2d<float>;
-extern template class Linear<float>;
-extern template class MaxPool2d<float>;
-extern template class ReLU<float>;
-extern template class Dropout<float>;
-extern template class Flatten<float>;
-extern template class LogSoftmax<float>;
-extern template class BatchNorm1d<float>;
-extern template class BatchNorm2d<float>;
-extern template class Sequential<float>;
-extern template class DataParallel<float>;
-extern template class HorizontalFlipAverage<float>;
-extern template class CrossEntropyLoss<float>;
-extern template class NLLLoss<float>;
-extern template class SGD<float>;
-extern template class Adam<float>;
-extern template class CosineAnnealingLR<float>;
-extern template class OneCycleLR<float>;
-extern template class ExponentialMovingAverage<float>;
-extern template class data::DataLoader<float>;
-namespace train {
-extern template History fit(Layer<float>&, CrossEntropyLoss<float>&, Optimizer<float>&, data::DataLoader<float>&,
-                            const FitOptions<float>&);
-extern template History fit(Layer<float>&, NLLLoss<float>&, Optimizer<float>&, data::DataLoader<float>&,
-                            const FitOptions<float>&);
-extern template PassResult evaluate(Layer<float>&, CrossEntropyLoss<float>&, data::DataLoader<float>&,
-                                    metrics::ConfusionMatrix*);
-extern template PassResult evaluate(Layer<float>&, NLLLoss<float>&, data::DataLoader<float>&,
-                                    metrics::ConfusionMatrix*);
-extern template Targets predict(Layer<float>&, data::DataLoader<float>&);
-}  // namespace train
-}  // namespace fnn
+// program (EXAMPLE_FNN_TEMPLATES(extern template) here, EXAMPLE_FNN_TEMPLATES(template) there): that
+// halves each program's compile time.
+#define EXAMPLE_FNN_TEMPLATES(INSTANTIATE)                                                                    \
+  namespace fnn {                                                                                            \
+  INSTANTIATE class Conv2d<float>;                                                                           \
+  INSTANTIATE class Linear<float>;                                                                           \
+  INSTANTIATE class MaxPool2d<float>;                                                                        \
+  INSTANTIATE class ReLU<float>;                                                                             \
+  INSTANTIATE class Dropout<float>;                                                                          \
+  INSTANTIATE class Flatten<float>;                                                                          \
+  INSTANTIATE class LogSoftmax<float>;                                                                       \
+  INSTANTIATE class BatchNorm1d<float>;                                                                      \
+  INSTANTIATE class BatchNorm2d<float>;                                                                      \
+  INSTANTIATE class Sequential<float>;                                                                       \
+  INSTANTIATE class DataParallel<float>;                                                                     \
+  INSTANTIATE class HorizontalFlipAverage<float>;                                                            \
+  INSTANTIATE class CrossEntropyLoss<float>;                                                                 \
+  INSTANTIATE class NLLLoss<float>;                                                                          \
+  INSTANTIATE class SGD<float>;                                                                              \
+  INSTANTIATE class Adam<float>;                                                                             \
+  INSTANTIATE class CosineAnnealingLR<float>;                                                                \
+  INSTANTIATE class OneCycleLR<float>;                                                                       \
+  INSTANTIATE class ExponentialMovingAverage<float>;                                                         \
+  INSTANTIATE class data::DataLoader<float>;                                                                 \
+  INSTANTIATE train::History train::fit(Layer<float>&, CrossEntropyLoss<float>&, Optimizer<float>&,          \
+                                        data::DataLoader<float>&, const train::FitOptions<float>&);           \
+  INSTANTIATE train::History train::fit(Layer<float>&, NLLLoss<float>&, Optimizer<float>&,                   \
+                                        data::DataLoader<float>&, const train::FitOptions<float>&);           \
+  INSTANTIATE train::PassResult train::evaluate(Layer<float>&, CrossEntropyLoss<float>&,                     \
+                                                data::DataLoader<float>&, metrics::ConfusionMatrix*);         \
+  INSTANTIATE train::PassResult train::evaluate(Layer<float>&, NLLLoss<float>&, data::DataLoader<float>&,     \
+                                                metrics::ConfusionMatrix*);                                   \
+  INSTANTIATE Targets train::predict(Layer<float>&, data::DataLoader<float>&);                               \
+  }
+EXAMPLE_FNN_TEMPLATES(extern template)
 
 namespace example {
 
@@ -64,6 +65,7 @@ struct Settings {
   const CLI::App* app = nullptr;  // the flags as given, for the report
 };
 
+// The flags of Settings, parsed into `s`.
 void add_settings_flags(CLI::App& app, Settings& s);
 
 // Parses the flags and runs `body`. A bad flag prints one line and the usage; any fnn error prints one

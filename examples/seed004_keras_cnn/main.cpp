@@ -7,11 +7,11 @@
 // padding 2 as well as the flip), --erase P (random erasing of a rectangle with probability P, as
 // torchvision's RandomErasing), --flip-average (test images classified by the mean of the outputs for
 // the image and its mirror image), --label-smoothing, --sgd (SGD with Nesterov momentum 0.9 and weight
-// decay 5e-4 in place of Adam), --one-cycle (warm-up then cosine, per batch), --keras-defaults (the layers
-// initialised as Keras does), --ema D (evaluation with an exponential moving average of the weights, decay
-// D; --ema-warmup W, the constant of its warm-up), --block-dropout and --dense-dropout (architecture 3's
-// dropout rates, 0.25 and 0.5 as in the seed) and --cosine (cosine learning-rate schedule down to 0 over
-// the run, which every training example offers).
+// decay 5e-4 in place of Adam), --weight-decay W (AdamW), --one-cycle (warm-up then cosine, per batch),
+// --keras-defaults (the layers initialised as Keras does), --ema D (evaluation with an exponential moving
+// average of the weights, decay D; --ema-warmup W, the constant of its warm-up), --block-dropout and
+// --dense-dropout (architecture 3's dropout rates, 0.25 and 0.5 as in the seed) and --cosine (cosine
+// learning-rate schedule down to 0 over the run, which every training example offers).
 #include <optional>
 
 #include "common/example.hpp"
@@ -64,7 +64,13 @@ int main(int argc, char** argv) {
                  "sooner; 1 means no warm-up")
       ->capture_default_str()
       ->check(CLI::Range(1.0, 1000.0));
-  app.add_flag("--sgd", sgd, "SGD with Nesterov momentum 0.9 and weight decay 5e-4 in place of Adam");
+  CLI::Option* sgd_flag =
+      app.add_flag("--sgd", sgd, "SGD with Nesterov momentum 0.9 and weight decay 5e-4 in place of Adam");
+  double weight_decay = 0;
+  app.add_option("--weight-decay", weight_decay, "AdamW: Adam with this decoupled weight decay (torch.optim.AdamW)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0))
+      ->excludes(sgd_flag);
   return example::run(app, argc, argv, [&] {
     example::prepare(s, "out/seed004_keras_cnn");
     const example::Data data = example::load_data(s);
@@ -92,7 +98,10 @@ int main(int argc, char** argv) {
     if (sgd) {
       optimizer = std::make_unique<fnn::SGD<float>>(model.parameters(), fnn::SGDOptions{s.lr, 0.9, 0.0, 5e-4, true});
     } else {
-      optimizer = std::make_unique<fnn::Adam<float>>(model.parameters(), fnn::AdamOptions{s.lr});
+      fnn::AdamOptions adam{s.lr};
+      adam.weight_decay = weight_decay;
+      adam.decoupled_weight_decay = weight_decay > 0;
+      optimizer = std::make_unique<fnn::Adam<float>>(model.parameters(), adam);
     }
     fnn::CrossEntropyLoss<float> loss(label_smoothing);
     const std::string experiment = "seed004_arch" + std::to_string(arch);

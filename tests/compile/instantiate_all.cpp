@@ -16,13 +16,16 @@ namespace fnn {
   template class BatchNorm2d<Scalar>;    \
   template class Sequential<Scalar>;     \
   template class DataParallel<Scalar>;   \
+  template class HorizontalFlipAverage<Scalar>; \
   template class NLLLoss<Scalar>;        \
   template class CrossEntropyLoss<Scalar>; \
   template class SGD<Scalar>;            \
   template class Adam<Scalar>;           \
   template class StepLR<Scalar>;         \
   template class CosineAnnealingLR<Scalar>; \
-  template class OneCycleLR<Scalar>;
+  template class OneCycleLR<Scalar>;     \
+  template class ExponentialMovingAverage<Scalar>; \
+  template class data::DataLoader<Scalar>;
 FNN_INSTANTIATE(float)
 FNN_INSTANTIATE(double)
 #undef FNN_INSTANTIATE
