@@ -10,7 +10,8 @@
 // Backward, per sample (dy_n [O, Ho*Wo] is the n-th slice of dy):
 //   dW^T += cols_n * dy_n^T   db += row sums of dy_n     dcols_n = W^T * dy_n
 //   dxp_n = col2im(dcols_n)   dx_n = the interior of dxp_n
-// Every product is a plain row-major gemm (core/gemm.hpp), hence dW^T [C*k*k, O] from dy_n^T, a copy.
+// core/gemm.hpp reads dy_n^T and W^T where they lie. The weight gradient is summed as dW^T [C*k*k, O], the
+// product's longer side (C*k*k) as its rows: the kernel copies B^T's panels, here dy_n's small ones.
 // Each thread adds its samples' dW^T and db into its own buffer; the buffers are summed in thread order,
 // so the result is the same on every run with the same thread count.
 #include <algorithm>
@@ -84,11 +85,8 @@ class Conv2d final : public Layer<Scalar> {
     const Index n_batch = dy.size(0), rows = patch_size(), plane = output_plane();
     const int threads = num_threads();
     grad_input_.resize({n_batch, in_, h_, w_});
-    weight_t_.resize({rows, out_});
-    weight_t_.matrix(rows, out_) = weight_.value.matrix(out_, rows).transpose();
     thread_dw_t_.resize({threads, rows, out_});
     thread_db_.resize({threads, out_});
-    thread_dy_t_.resize({threads, plane, out_});
     thread_dcols_.resize({threads, rows, plane});
     if (pad_ > 0) padded_grad_.resize({threads, in_, hp_, wp_});
     thread_dw_t_.zero();
@@ -97,15 +95,13 @@ class Conv2d final : public Layer<Scalar> {
       const int t = thread_index();
       Scalar* dw_t = thread_dw_t_.data() + t * rows * out_;
       Map db(thread_db_.data() + t * out_, out_, 1);
-      Map dy_t(thread_dy_t_.data() + t * plane * out_, plane, out_);
       Scalar* dcols = thread_dcols_.data() + t * rows * plane;
       for (Index n = first; n < last; ++n) {
         const ConstMap dy_n(dy.data() + n * out_ * plane, out_, plane);
         const Scalar* col = patches_kept_ ? patches(n) : make_patches(n);
-        dy_t = dy_n.transpose();
-        gemm(rows, out_, plane, col, plane, dy_t.data(), out_, dw_t, out_, true);
+        gemm_transposed_b(rows, out_, plane, col, plane, dy_n.data(), plane, dw_t, out_, true);
         db += dy_n.rowwise().sum();
-        gemm(rows, plane, out_, weight_t_.data(), out_, dy_n.data(), plane, dcols, plane, false);
+        gemm_transposed_a(rows, plane, out_, weight_.value.data(), rows, dy_n.data(), plane, dcols, plane, false);
         col2im(dcols, n);
       }
     });
@@ -205,8 +201,7 @@ class Conv2d final : public Layer<Scalar> {
   bool patches_kept_ = false;
   Tensor<Scalar> padded_, padded_grad_;    // [threads, C, H + 2p, W + 2p] each thread's padded image
   Tensor<Scalar> cols_;                    // [N, C*k*k, Ho*Wo] each sample's patches, or [threads, ...]
-  Tensor<Scalar> weight_t_;                // [C*k*k, O] W^T, for dcols
-  Tensor<Scalar> thread_dw_t_, thread_db_, thread_dy_t_, thread_dcols_;  // per-thread backward buffers
+  Tensor<Scalar> thread_dw_t_, thread_db_, thread_dcols_;  // per-thread backward buffers
   Tensor<Scalar> output_, grad_input_;
 };
 

@@ -3,9 +3,11 @@
 //   input  x [N, in]     weight W [out, in]     bias b [out]     output y [N, out]
 // Backward (dy = dLoss/dy):
 //   dW += dy^T x        db += sum over the batch of dy        dx = dy W
-// The threads share the work by blocks of samples or of features (core/parallel.hpp).
+// Each product is one call of core/gemm.hpp, which reads W^T and dy^T where they lie. The threads share
+// the work by blocks of samples or of features (core/parallel.hpp).
 #include <string>
 
+#include "fnn/core/gemm.hpp"
 #include "fnn/core/parallel.hpp"
 #include "fnn/core/random.hpp"
 #include "fnn/init/init.hpp"
@@ -44,21 +46,18 @@ class Linear final : public Layer<Scalar> {
     input_saved_ = this->training();
     if (input_saved_) saved_input_ = x;  // into a buffer that keeps its allocation from step to step
     eval_input_ = input_saved_ ? nullptr : &x;
-    const auto x_m = x.matrix();
-    const auto w = weight_.value.matrix();
-    auto y = output_.matrix();
     const Index n = x.size(0);
+    const Scalar* w = weight_.value.data();
+    auto y = output_.matrix();
     if (n >= out_) {  // each thread takes a block of samples: y[r0:r1, :] = x[r0:r1, :] W^T + b
       parallel_ranges(n, flops(n), 1, [&](Index r0, Index r1) {
-        auto y_block = y.middleRows(r0, r1 - r0);
-        y_block.noalias() = x_m.middleRows(r0, r1 - r0) * w.transpose();
-        if (has_bias_) y_block.rowwise() += bias_.value.row_vector();
+        gemm_transposed_b(r1 - r0, out_, in_, x.data() + r0 * in_, in_, w, in_, &y(r0, 0), out_, false);
+        if (has_bias_) y.middleRows(r0, r1 - r0).rowwise() += bias_.value.row_vector();
       });
     } else {  // or a block of output features: y[:, j0:j1] = x W[j0:j1, :]^T + b[j0:j1]
       parallel_ranges(out_, flops(n), feature_block, [&](Index j0, Index j1) {
-        auto y_block = y.middleCols(j0, j1 - j0);
-        y_block.noalias() = x_m * w.middleRows(j0, j1 - j0).transpose();
-        if (has_bias_) y_block.rowwise() += bias_.value.row_vector().segment(j0, j1 - j0);
+        gemm_transposed_b(n, j1 - j0, in_, x.data(), in_, w + j0 * in_, in_, &y(0, j0), out_, false);
+        if (has_bias_) y.middleCols(j0, j1 - j0).rowwise() += bias_.value.row_vector().segment(j0, j1 - j0);
       });
     }
     return output_;
@@ -66,22 +65,21 @@ class Linear final : public Layer<Scalar> {
 
   const Tensor<Scalar>& backward(const Tensor<Scalar>& dy) override {
     this->check_backward(dy, output_);
-    const auto dy_m = dy.matrix();
     const Tensor<Scalar>& input = input_saved_ ? saved_input_ : *eval_input_;
-    const auto x_m = input.matrix();
-    const auto w = weight_.value.matrix();
-    auto dw = weight_.grad.matrix();
+    const Index n = dy.size(0);
     grad_input_.resize(input.shape());
-    auto dx = grad_input_.matrix();
     // By blocks of output features for dW and db, by blocks of samples for dx: no two threads write the
     // same element, so nothing needs summing afterwards.
-    parallel_ranges(out_, flops(dy.size(0)), feature_block, [&](Index j0, Index j1) {
-      const auto dy_block = dy_m.middleCols(j0, j1 - j0);
-      dw.middleRows(j0, j1 - j0).noalias() += dy_block.transpose() * x_m;
-      if (has_bias_) bias_.grad.row_vector().segment(j0, j1 - j0) += dy_block.colwise().sum();
+    parallel_ranges(out_, flops(n), feature_block, [&](Index j0, Index j1) {
+      Scalar* dw = weight_.grad.data() + j0 * in_;
+      gemm_transposed_a(j1 - j0, in_, n, dy.data() + j0, out_, input.data(), in_, dw, in_, true);
+      if (has_bias_) {
+        bias_.grad.row_vector().segment(j0, j1 - j0) += dy.matrix().middleCols(j0, j1 - j0).colwise().sum();
+      }
     });
-    parallel_ranges(dy.size(0), flops(dy.size(0)), 1, [&](Index r0, Index r1) {
-      dx.middleRows(r0, r1 - r0).noalias() = dy_m.middleRows(r0, r1 - r0) * w;
+    parallel_ranges(n, flops(n), 1, [&](Index r0, Index r1) {
+      Scalar* dx = grad_input_.data() + r0 * in_;
+      gemm(r1 - r0, in_, out_, dy.data() + r0 * out_, out_, weight_.value.data(), in_, dx, in_, false);
     });
     return grad_input_;
   }
