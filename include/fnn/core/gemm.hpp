@@ -184,38 +184,6 @@ void own_gemm(Index m, Index n, Index k, const float* a, Index lda, const float*
   }
 }
 
-// C[1, N] (+)= a[1, K] B^T for a single row (one image's forward through Linear): dot products of a with
-// B's rows, vectorised along K, four rows of B at a time. The panel copy gemm_panel makes of B^T would
-// cost as much as the product itself.
-inline float lane_sum(const Vec& v) {
-  float lanes[vec_width];
-  std::memcpy(lanes, &v, sizeof v);
-  float sum = 0;
-  for (float lane : lanes) sum += lane;
-  return sum;
-}
-
-template <int Rows>
-void dot_rows(Index k, const float* a, const float* b, Index ldb, float* c, bool accumulate) {
-  Vec acc[Rows] = {};
-  Index p = 0;
-  for (; p + vec_width <= k; p += vec_width) {
-    const Vec a_p = load(a + p);
-    for (int j = 0; j < Rows; ++j) acc[j] += a_p * load(b + j * ldb + p);
-  }
-  for (int j = 0; j < Rows; ++j) {
-    float sum = lane_sum(acc[j]);
-    for (Index q = p; q < k; ++q) sum += a[q] * b[j * ldb + q];
-    c[j] = accumulate ? c[j] + sum : sum;
-  }
-}
-
-inline void row_times_transposed(Index n, Index k, const float* a, const float* b, Index ldb, float* c,
-                                 bool accumulate) {
-  Index j = 0;
-  for (; j + 4 <= n; j += 4) dot_rows<4>(k, a, b + j * ldb, ldb, c + j, accumulate);
-  for (; j < n; ++j) dot_rows<1>(k, a, b + j * ldb, ldb, c + j, accumulate);
-}
 #endif
 
 template <bool TransposedA, bool TransposedB, class Scalar>
@@ -223,7 +191,9 @@ void gemm(Index m, Index n, Index k, const Scalar* a, Index lda, const Scalar* b
           bool accumulate) {
 #ifdef FNN_OWN_GEMM
   if constexpr (std::is_same_v<Scalar, float>) {
-    if (TransposedB && !TransposedA && m == 1) return row_times_transposed(n, k, a, b, ldb, c, accumulate);
+    // A single row times B^T (one image through Linear) is Eigen's matrix-vector product: the panels the
+    // kernel would copy of B^T cost as much as the product itself.
+    if (TransposedB && m == 1) return eigen_gemm<TransposedA, true>(m, n, k, a, lda, b, ldb, c, ldc, accumulate);
     // The accumulators take 24 of AVX-512's 32 registers or 12 of AVX2's 16; the rest hold B's row and A's
     // broadcast element.
     constexpr bool wide = vec_width == 16;

@@ -15,6 +15,7 @@
 // Each thread adds its samples' dW^T and db into its own buffer; the buffers are summed in thread order,
 // so the result is the same on every run with the same thread count.
 #include <algorithm>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -160,13 +161,25 @@ class Conv2d final : public Layer<Scalar> {
       for (Index oh = 0; oh < ho; ++oh) {
         const Scalar* in = src + oh * stride_ * wp_;
         if (stride_ == 1) {
-          std::copy(in, in + wo, row + oh * wo);  // the common case, vectorised
+          copy_short_row(in, wo, row + oh * wo);  // the common case
         } else {
           for (Index ow = 0; ow < wo; ++ow) row[oh * wo + ow] = in[ow * stride_];
         }
       }
     }
     return col;
+  }
+
+  // Copies n elements in 32-byte pieces, the last one overlapping the one before it: these rows are short
+  // (8-28 elements in the seed models), and std::copy would call memmove for each.
+  static void copy_short_row(const Scalar* src, Index n, Scalar* dst) {
+    constexpr Index piece = 32 / sizeof(Scalar);
+    if (n < piece) {
+      std::copy(src, src + n, dst);
+      return;
+    }
+    for (Index i = 0; i + piece < n; i += piece) std::memcpy(dst + i, src + i, sizeof(Scalar) * piece);
+    std::memcpy(dst + n - piece, src + n - piece, sizeof(Scalar) * piece);
   }
 
   // The adjoint of make_patches for sample n: scatters dcols [C*k*k, Ho*Wo] onto the padded image's

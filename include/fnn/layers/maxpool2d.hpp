@@ -47,19 +47,12 @@ class MaxPool2d final : public Layer<Scalar> {
     parallel_ranges(planes, elementwise_work(x.numel()), 1, [&](Index first, Index last) {
       for (Index p = first; p < last; ++p) {
         const Scalar* src = x.data() + p * h * w;
-        for (Index oh = 0; oh < ho; ++oh) {
-          for (Index ow = 0; ow < wo; ++ow) {
-            Index best = (oh * stride_) * w + ow * stride_;
-            for (Index i = 0; i < k_; ++i) {
-              for (Index j = 0; j < k_; ++j) {
-                const Index at = (oh * stride_ + i) * w + ow * stride_ + j;
-                if (src[at] > src[best]) best = at;
-              }
-            }
-            const Index o = (p * ho + oh) * wo + ow;
-            output_[o] = src[best];
-            argmax_[static_cast<std::size_t>(o)] = static_cast<std::int32_t>(best);
-          }
+        Scalar* out = output_.data() + p * ho * wo;
+        std::int32_t* arg = argmax_.data() + p * ho * wo;
+        if (k_ == 2 && stride_ == 2) {
+          pool_plane<2, 2>(src, w, ho, wo, out, arg);
+        } else {
+          pool_plane<0, 0>(src, w, ho, wo, out, arg);
         }
       }
     });
@@ -82,6 +75,30 @@ class MaxPool2d final : public Layer<Scalar> {
   }
 
  private:
+  // One plane's maxima and their offsets. Kernel and stride are compile-time constants for the seed models'
+  // 2 x 2 windows (0: the layer's own), which lets the compiler unroll the window and overlap neighbouring
+  // outputs; which tap holds the maximum is data, so it is selected without a branch.
+  template <Index Kernel, Index Stride>
+  void pool_plane(const Scalar* src, Index w, Index ho, Index wo, Scalar* out, std::int32_t* arg) const {
+    const Index k = Kernel > 0 ? Kernel : k_, stride = Stride > 0 ? Stride : stride_;
+    for (Index oh = 0; oh < ho; ++oh) {
+      for (Index ow = 0; ow < wo; ++ow) {
+        Index best = (oh * stride) * w + ow * stride;
+        Scalar best_value = src[best];
+        for (Index i = 0; i < k; ++i) {
+          for (Index j = 0; j < k; ++j) {
+            const Index at = (oh * stride + i) * w + ow * stride + j;
+            const bool larger = src[at] > best_value;
+            best = larger ? at : best;
+            best_value = larger ? src[at] : best_value;
+          }
+        }
+        out[oh * wo + ow] = best_value;
+        arg[oh * wo + ow] = static_cast<std::int32_t>(best);
+      }
+    }
+  }
+
   Index k_, stride_;
   Shape input_shape_;
   std::vector<std::int32_t> argmax_;  // per output element: the window maximum's offset in its input plane
