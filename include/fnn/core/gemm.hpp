@@ -3,8 +3,8 @@
 // read transposed where it lies (single-threaded; the layers split their work between threads and call it
 // from each share).
 //   gemm               C [M, N] (ldc) (+)= A B     A [M, K] (row stride lda)   B [K, N] (ldb)
-//   gemm_transposed_a  C (+)= A^T B, A given as [K, M]   (weight gradients: dW = dy^T x, dcols = W^T dy)
-//   gemm_transposed_b  C (+)= A B^T, B given as [N, K]   (Linear's y = x W^T, Conv2d's dW += dy cols^T)
+//   gemm_transposed_a  C (+)= A^T B, A given as [K, M]   (Linear's dW += dy^T x, Conv2d's dcols = W^T dy)
+//   gemm_transposed_b  C (+)= A B^T, B given as [N, K]   (Linear's y = x W^T, Conv2d's dW^T += cols dy^T)
 // So no layer copies a transposed matrix of its own.
 //
 // For float on a target with AVX-512 or with AVX2 and FMA (fnn's own executables are compiled with
@@ -47,9 +47,8 @@ void eigen_gemm(Index m, Index n, Index k, const Scalar* a, Index lda, const Sca
       c_map.noalias() = a_op * b_op;
     }
   };
-  if constexpr (TransposedA && TransposedB) {
-    product(a_map.transpose(), b_map.transpose());
-  } else if constexpr (TransposedA) {
+  static_assert(!(TransposedA && TransposedB), "no layer needs A^T B^T");
+  if constexpr (TransposedA) {
     product(a_map.transpose(), b_map);
   } else if constexpr (TransposedB) {
     product(a_map, b_map.transpose());
