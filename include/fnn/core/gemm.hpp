@@ -192,7 +192,9 @@ void gemm(Index m, Index n, Index k, const Scalar* a, Index lda, const Scalar* b
   if constexpr (std::is_same_v<Scalar, float>) {
     // A single row times B^T (one image through Linear) is Eigen's matrix-vector product: the panels the
     // kernel would copy of B^T cost as much as the product itself.
-    if (TransposedB && m == 1) return eigen_gemm<TransposedA, true>(m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+    if constexpr (TransposedB) {
+      if (m == 1) return eigen_gemm<false, true>(m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+    }
     // The accumulators take 24 of AVX-512's 32 registers or 12 of AVX2's 16; the rest hold B's row and A's
     // broadcast element.
     constexpr bool wide = vec_width == 16;
