@@ -30,7 +30,8 @@ void add_settings_flags(CLI::App& app, Settings& s) {
   app.add_flag("--resume", s.resume,
                "Continue the run from its checkpoint in the output folder (saved after every epoch) up to --epochs");
   app.add_flag("--finite-checks,!--no-finite-checks", s.finite_checks,
-               "Stop at the first NaN or infinity in any layer's output or gradient (default; the loss is always checked)");
+               "Stop at the first NaN or infinity in any layer's output or gradient (default; the loss is always checked)")
+      ->default_str("true");  // for the report and summary, which list the defaults too
   app.add_flag("--quiet", s.quiet, "No progress line during an epoch and no line after it");
 }
 
@@ -120,24 +121,6 @@ void print_test_metrics(const fnn::metrics::ConfusionMatrix& confusion, bool per
 
 namespace {
 
-// EXPERIMENT.summary.json: the summary and the run's main settings.
-void write_summary(const Settings& s, const Summary& summary) {
-  const nlohmann::json j = {{"experiment", summary.experiment},
-                            {"architecture", summary.architecture},
-                            {"normalize_mean", summary.normalize.mean},
-                            {"normalize_std", summary.normalize.stddev},
-                            {"seed_accuracy", summary.seed_accuracy},
-                            {"test_accuracy", summary.test_accuracy}, {"epochs", summary.epochs},
-                            {"seconds_per_epoch", summary.seconds_per_epoch},
-                            {"images_per_second", summary.images_per_second},
-                            {"parameters", summary.parameters},       {"quick", s.quick},
-                            {"seed", s.seed},                         {"threads", s.threads},
-                            {"batch_size", s.batch_size},             {"lr", s.lr}};
-  const std::string text = j.dump(2) + "\n";
-  const std::string path = s.out_dir + "/" + summary.experiment + ".summary.json";
-  fnn::write_file_atomically(path, text.data(), text.size());
-}
-
 // The flags as given or defaulted, for the report: "name", "value".
 std::vector<std::pair<std::string, std::string>> flag_values(const CLI::App& app) {
   std::vector<std::pair<std::string, std::string>> flags;
@@ -149,11 +132,36 @@ std::vector<std::pair<std::string, std::string>> flag_values(const CLI::App& app
   return flags;
 }
 
+// EXPERIMENT.summary.json: the summary, the run's main settings and every flag as given or defaulted.
+void write_summary(const Settings& s, const Summary& summary) {
+  nlohmann::json j = {{"experiment", summary.experiment},
+                      {"architecture", summary.architecture},
+                      {"normalize_mean", summary.normalize.mean},
+                      {"normalize_std", summary.normalize.stddev},
+                      {"seed_accuracy", summary.seed_accuracy},
+                      {"test_accuracy", summary.test_accuracy},
+                      {"epochs", summary.epochs},
+                      {"seconds_per_epoch", summary.seconds_per_epoch},
+                      {"images_per_second", summary.images_per_second},
+                      {"parameters", summary.parameters},
+                      {"quick", s.quick},
+                      {"seed", s.seed},
+                      {"threads", s.threads},
+                      {"batch_size", s.batch_size},
+                      {"lr", s.lr}};
+  if (s.app) {
+    for (const auto& [name, value] : flag_values(*s.app)) j["flags"][name] = value;
+  }
+  const std::string text = j.dump(2) + "\n";
+  const std::string path = s.out_dir + "/" + summary.experiment + ".summary.json";
+  fnn::write_file_atomically(path, text.data(), text.size());
+}
+
 // The run's figures and report (fnn::report::write_training_report), with `classifier` classifying the
 // test set; returns the test set's confusion matrix.
-fnn::metrics::ConfusionMatrix write_report(const Settings& s, const Summary& summary,
-                                                  fnn::Sequential<float>& model, const fnn::train::History& history,
-                                                  const Data& data, fnn::Layer<float>& classifier) {
+fnn::metrics::ConfusionMatrix write_report(const Settings& s, const Summary& summary, fnn::Sequential<float>& model,
+                                           const fnn::train::History& history, const Data& data,
+                                           fnn::Layer<float>& classifier) {
   fnn::data::DataLoader<float> test(data.test, {1000, false, false, summary.normalize});
   const fnn::Targets predicted = fnn::train::predict(classifier, test);
   fnn::report::TrainingRun run;

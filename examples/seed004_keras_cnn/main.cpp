@@ -26,7 +26,8 @@ int main(int argc, char** argv) {
   int arch = 3;
   bool batchnorm = true, flip = false, augment = false, sgd = false, flip_average = false;
   app.add_option("--arch", arch, "Architecture 1, 2 or 3 (VGG-like)")->capture_default_str()->check(CLI::Range(1, 3));
-  app.add_flag("--batchnorm,!--no-batchnorm", batchnorm, "Architecture 3 with its BatchNorm layers (default)");
+  app.add_flag("--batchnorm,!--no-batchnorm", batchnorm, "Architecture 3 with its BatchNorm layers (default)")
+      ->default_str("true");  // for the report and summary, which list the defaults too
   bool keras_defaults = false;
   app.add_flag("--keras-defaults", keras_defaults,
                "Architecture 3 with Keras's layer defaults: Glorot-uniform kernels, zero biases, BatchNorm momentum "

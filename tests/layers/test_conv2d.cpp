@@ -67,3 +67,24 @@ TEST_CASE("Conv2d output shape follows PyTorch's formula and bad inputs are refu
   const float bound = 1.0f / std::sqrt(27.0f);
   CHECK(conv.weight().value.array().abs().maxCoeff() <= bound);
 }
+
+TEST_CASE("Conv2d without bias: weight only, the same output as a zero bias, gradients by finite differences") {
+  Rng rng(5);
+  struct Case {
+    Index n, c, o, k, stride, pad, h, w;
+  };
+  for (const Case& t : {Case{2, 3, 4, 3, 1, 1, 6, 5}, Case{1, 2, 3, 3, 2, 0, 7, 6}}) {
+    Conv2d<double> no_bias(t.c, t.o, t.k, rng, t.stride, t.pad, false);
+    CHECK(no_bias.parameters().size() == 1);
+    CHECK(no_bias.name() == "Conv2d(" + std::to_string(t.c) + ", " + std::to_string(t.o) +
+                                ", kernel_size=" + std::to_string(t.k) + ", stride=" + std::to_string(t.stride) +
+                                ", padding=" + std::to_string(t.pad) + ", bias=False)");
+    const Tensor<double> x = test::random_normal({t.n, t.c, t.h, t.w}, rng);
+    Conv2d<double> zero_bias(t.c, t.o, t.k, rng, t.stride, t.pad);
+    zero_bias.weight().value = no_bias.weight().value;
+    zero_bias.bias().value.zero();
+    CHECK((no_bias.forward(x).array() == zero_bias.forward(x).array()).all());
+    const auto result = test::require_gradients_match(no_bias, x);
+    test::require_dense_parameter_gradients(result);
+  }
+}

@@ -1,6 +1,7 @@
 #pragma once
-// Conv2d(in, out, kernel, stride = 1, padding = 0), as torch.nn.Conv2d (square kernel, zero padding).
-//   input x [N, C, H, W]   weight W [O, C, k, k]   bias b [O]   output y [N, O, Ho, Wo]
+// Conv2d(in, out, kernel, stride = 1, padding = 0, bias = true), as torch.nn.Conv2d (square kernel, zero
+// padding).
+//   input x [N, C, H, W]   weight W [O, C, k, k]   bias b [O] (if bias)   output y [N, O, Ho, Wo]
 //   Ho = (H + 2 padding - k) / stride + 1,  likewise Wo
 //
 // Each sample goes through one matrix product (im2col), the samples split between the threads:
@@ -34,9 +35,10 @@ class Conv2d final : public Layer<Scalar> {
   using ConstMap = Eigen::Map<const Matrix>;
 
  public:
-  Conv2d(Index in_channels, Index out_channels, Index kernel_size, Rng& rng, Index stride = 1, Index padding = 0)
-      : in_(in_channels), out_(out_channels), k_(kernel_size), stride_(stride), pad_(padding),
-        weight_({out_channels, in_channels, kernel_size, kernel_size}), bias_({out_channels}) {
+  Conv2d(Index in_channels, Index out_channels, Index kernel_size, Rng& rng, Index stride = 1, Index padding = 0,
+         bool bias = true)
+      : in_(in_channels), out_(out_channels), k_(kernel_size), stride_(stride), pad_(padding), has_bias_(bias),
+        weight_({out_channels, in_channels, kernel_size, kernel_size}), bias_({bias ? out_channels : 0}) {
     if (in_ < 1 || out_ < 1 || k_ < 1 || stride_ < 1 || pad_ < 0) {
       throw ValueError(name() + ": channels, kernel size and stride must be positive, padding non-negative");
     }
@@ -46,7 +48,8 @@ class Conv2d final : public Layer<Scalar> {
 
   std::string name() const override {
     return "Conv2d(" + std::to_string(in_) + ", " + std::to_string(out_) + ", kernel_size=" + std::to_string(k_) +
-           ", stride=" + std::to_string(stride_) + ", padding=" + std::to_string(pad_) + ")";
+           ", stride=" + std::to_string(stride_) + ", padding=" + std::to_string(pad_) +
+           (has_bias_ ? "" : ", bias=False") + ")";
   }
 
   bool samples_independent() const override { return true; }
@@ -68,12 +71,11 @@ class Conv2d final : public Layer<Scalar> {
     // Training keeps every sample's patches for backward; evaluation needs one buffer per thread.
     patches_kept_ = this->training();
     cols_.resize({patches_kept_ ? n_batch : num_threads(), rows, plane});
-    const auto b = bias_.value.matrix(out_, 1);
     parallel_ranges(n_batch, flops(n_batch), 1, [&](Index first, Index last) {
       for (Index n = first; n < last; ++n) {
         Scalar* y = output_.data() + n * out_ * plane;
         gemm(out_, plane, rows, weight_.value.data(), rows, make_patches(n), plane, y, plane, false);
-        Map(y, out_, plane).colwise() += b.col(0);
+        if (has_bias_) Map(y, out_, plane).colwise() += bias_.value.row_vector().transpose();
       }
     });
     return output_;
@@ -101,21 +103,23 @@ class Conv2d final : public Layer<Scalar> {
         const ConstMap dy_n(dy.data() + n * out_ * plane, out_, plane);
         const Scalar* col = patches_kept_ ? patches(n) : make_patches(n);
         gemm_transposed_b(rows, out_, plane, col, plane, dy_n.data(), plane, dw_t, out_, true);
-        db += dy_n.rowwise().sum();
+        if (has_bias_) db += dy_n.rowwise().sum();
         gemm_transposed_a(rows, plane, out_, weight_.value.data(), rows, dy_n.data(), plane, dcols, plane, false);
         col2im(dcols, n);
       }
     });
     auto dw = weight_.grad.matrix(out_, rows);
-    auto db = bias_.grad.matrix(out_, 1);
     for (int t = 0; t < threads; ++t) {
       dw += Map(thread_dw_t_.data() + t * rows * out_, rows, out_).transpose();
-      db += Map(thread_db_.data() + t * out_, out_, 1);
+      if (has_bias_) bias_.grad.matrix(out_, 1) += Map(thread_db_.data() + t * out_, out_, 1);
     }
     return grad_input_;
   }
 
-  std::vector<ParameterRef<Scalar>> parameters() override { return {{"weight", &weight_}, {"bias", &bias_}}; }
+  std::vector<ParameterRef<Scalar>> parameters() override {
+    if (!has_bias_) return {{"weight", &weight_}};
+    return {{"weight", &weight_}, {"bias", &bias_}};
+  }
   Parameter<Scalar>& weight() { return weight_; }
   Parameter<Scalar>& bias() { return bias_; }
 
@@ -208,6 +212,7 @@ class Conv2d final : public Layer<Scalar> {
   }
 
   Index in_, out_, k_, stride_, pad_;
+  bool has_bias_;
   Parameter<Scalar> weight_, bias_;
   const Tensor<Scalar>* input_ = nullptr;  // the last forward's input
   Index h_ = 0, w_ = 0, hp_ = 0, wp_ = 0;  // its height and width, without and with padding
