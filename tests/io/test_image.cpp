@@ -69,3 +69,39 @@ TEST_CASE("a JPEG Huffman table with more than 256 codes is refused before stb d
                                                                     "declares ") &&
                                                Catch::EndsWith(" codes, at most 256 exist"));
 }
+
+TEST_CASE("a JPEG scan that uses a Huffman table no DHT segment defined is refused before stb decodes it", "[image]") {
+  // stb_image 2022-09-08 (Debian 12) decodes such a scan with uninitialised memory for the table and reads
+  // far outside it (nothings/stb issue 1289): found by fuzz_image.
+  test::TempFolder folder;
+  const std::string path = folder.file("bad.jpg");
+  SECTION("a sequential scan whose AC table is missing") {
+    std::vector<unsigned char> jpeg = {0xFF, 0xD8, 0xFF, 0xC4, 0x00, 0x14, 0x00};  // DHT: 20 bytes, DC table 0
+    jpeg.insert(jpeg.end(), {1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x00});  // one code of 1 bit
+    jpeg.insert(jpeg.end(), {0xFF, 0xC0, 0x00, 0x0B, 8, 0, 8, 0, 8, 1, 1, 0x11, 0});  // SOF0: 8 x 8, 1 component
+    jpeg.insert(jpeg.end(), {0xFF, 0xDA, 0x00, 0x08, 1, 1, 0x00, 0, 63, 0});          // SOS: DC 0, AC 0 (byte 43)
+    jpeg.insert(jpeg.end(), {0x00, 0x00, 0xFF, 0xD9});
+    test::write_bytes(path, jpeg);
+    CHECK_THROWS_WITH(read_gray_image(path), path + ": cannot read the image: byte 43: a scan uses AC Huffman table 0, "
+                                                    "which no DHT segment before it defines");
+  }
+  SECTION("the file fuzz_image found") {
+    test::write_bytes(path, test::read_bytes(FNN_IMAGE_CORPUS "/jpeg_undefined_huffman_table.jpg"));
+    CHECK_THROWS_WITH(read_gray_image(path), Catch::StartsWith(path + ": cannot read the image: byte ") &&
+                                                 Catch::Contains("Huffman table") &&
+                                                 Catch::EndsWith("which no DHT segment before it defines"));
+  }
+}
+
+TEST_CASE("a progressive JPEG, whose scans each use some of the tables, still decodes", "[image]") {
+  // Written by libjpeg (quality 95, progressive) from R = 20 x, G = 25 y, B = 128 on 12 x 9 pixels.
+  const GrayImage image = read_gray_image(FNN_IMAGE_CORPUS "/rgb12x9_progressive.jpg");
+  REQUIRE(image.width == 12);
+  REQUIRE(image.height == 9);
+  for (int y = 0; y < 9; ++y) {
+    for (int x = 0; x < 12; ++x) {
+      const int luma = (20 * x * 77 + 25 * y * 150 + 128 * 29) >> 8;  // stb's RGB -> gray weights
+      CHECK(std::abs(image.pixels[static_cast<std::size_t>(y * 12 + x)] - luma) <= 8);
+    }
+  }
+}

@@ -56,10 +56,13 @@ struct GrayImage {
 
 namespace detail {
 
-// Debian 12's stb_image (git 2022-09-08) writes past its Huffman arrays when a JPEG's DHT segment
-// declares more than 256 codes in one table (fixed upstream later; found by tests/fuzz/fuzz_image).
-// This walks the JPEG's marker segments, between scans too, and refuses such a table before stb sees it,
-// reading as stb does: a segment's declared length counts, and bytes past the end of the file are 0.
+// Debian 12's stb_image (git 2022-09-08) mishandles Huffman tables in two ways, both fixed upstream later
+// and found by tests/fuzz/fuzz_image: it writes past its arrays when a DHT segment declares more than 256
+// codes in one table, and it decodes a scan with a table that no DHT segment defined, taking whatever its
+// freshly allocated memory holds for that table (an index computed from it reads far outside the table;
+// nothings/stb issue 1289). This walks the JPEG's marker segments, between scans too, and refuses such a
+// file before stb sees it, reading as stb does: a segment's declared length counts, bytes past the end of
+// the file are 0, and a scan needs the tables stb decodes it with.
 inline void check_jpeg_huffman_tables(const std::string& path, const std::vector<unsigned char>& b) {
   // stb, like the JPEG standard, lets fill bytes 0xFF precede any marker, the start of image too.
   std::size_t at = 0;
@@ -69,6 +72,14 @@ inline void check_jpeg_huffman_tables(const std::string& path, const std::vector
   auto fail = [&path](std::size_t at, const std::string& what) -> void {
     throw IoError(path + ": cannot read the image: byte " + std::to_string(at) + ": " + what);
   };
+  const auto byte = [&b](std::size_t i) -> unsigned { return i < b.size() ? b[i] : 0; };
+  bool defined[2][4] = {};  // [DC, AC][table id], once a DHT segment has defined it
+  auto require_table = [&](unsigned kind, unsigned id, std::size_t where) {
+    if (id > 3 || defined[kind][id]) return;  // stb refuses ids above 3 itself
+    fail(where, std::string("a scan uses ") + (kind == 0 ? "DC" : "AC") + " Huffman table " + std::to_string(id) +
+                 ", which no DHT segment before it defines");
+  };
+  bool progressive = false;
   while (at + 4 <= b.size()) {
     if (b[at] != 0xFF) {  // entropy-coded data of a scan: skip to the next marker that is not RSTn
       ++at;
@@ -80,13 +91,30 @@ inline void check_jpeg_huffman_tables(const std::string& path, const std::vector
       continue;
     }
     if (marker == 0xD9) return;  // end of image
-    const std::size_t end = at + 2 + (std::size_t{b[at + 2]} << 8 | b[at + 3]);
-    if (marker == 0xC4) {
+    const std::size_t end = at + 2 + (byte(at + 2) << 8 | byte(at + 3));
+    if (marker == 0xC4) {  // DHT: tables of 1 byte class and id, 16 code counts, the codes' values
       for (std::size_t table = at + 4; table < end;) {
         std::size_t codes = 0;
-        for (std::size_t i = table + 1; i <= table + 16 && i < b.size(); ++i) codes += b[i];
+        for (std::size_t i = table + 1; i <= table + 16; ++i) codes += byte(i);
         if (codes > 256) fail(table, "a Huffman table declares " + std::to_string(codes) + " codes, at most 256 exist");
+        const unsigned kind = byte(table) >> 4, id = byte(table) & 15;
+        if (kind <= 1 && id <= 3) defined[kind][id] = true;
         table += 17 + codes;
+      }
+    } else if (marker >= 0xC0 && marker <= 0xC2) {  // the frames stb decodes: baseline, extended, progressive
+      progressive = marker == 0xC2;
+    } else if (marker == 0xDA) {  // SOS: component count, (component, DC << 4 | AC table) each, Ss, Se, Ah << 4 | Al
+      const unsigned components = byte(at + 4);
+      const std::size_t selection = at + 5 + 2 * std::size_t{components};
+      // A progressive scan of DC coefficients (Ss = 0) decodes with the DC table in its first pass (Ah = 0)
+      // only; one of AC coefficients with the AC table. A sequential scan uses both.
+      const bool dc_scan = byte(selection) == 0;
+      const bool uses_dc = !progressive || (dc_scan && byte(selection + 2) >> 4 == 0);
+      const bool uses_ac = !progressive || !dc_scan;
+      for (unsigned c = 0; c < components; ++c) {
+        const std::size_t tables = at + 6 + 2 * std::size_t{c};
+        if (uses_dc) require_table(0, byte(tables) >> 4, tables);
+        if (uses_ac) require_table(1, byte(tables) & 15, tables);
       }
     }
     at = end;
