@@ -6,6 +6,7 @@
 // decoder to trust with a damaged file, and no image whose header alone can demand gigabytes.
 #include <algorithm>
 #include <cstdint>
+#include <cstdlib>
 #include <fstream>
 #include <iterator>
 #include <limits>
@@ -33,9 +34,17 @@
 #define STBI_ONLY_PNG
 #define STBI_ONLY_JPEG
 #define STBI_MAX_DIMENSIONS 8192
+// stb allocates its decoder state without clearing it; cleared, a field a damaged file leaves unset reads
+// as 0, the same on every run, not as what an earlier allocation left there (see check_jpeg_huffman_tables).
+#define STBI_MALLOC(size) std::calloc(1, size)
+#define STBI_REALLOC(pointer, size) std::realloc(pointer, size)
+#define STBI_FREE(pointer) std::free(pointer)
 #define STB_IMAGE_IMPLEMENTATION
 #include <stb/stb_image.h>
 #undef STB_IMAGE_IMPLEMENTATION
+#undef STBI_MALLOC
+#undef STBI_REALLOC
+#undef STBI_FREE
 #endif
 #ifndef STB_IMAGE_WRITE_IMPLEMENTATION
 #define STB_IMAGE_WRITE_STATIC
