@@ -55,6 +55,7 @@ TEST_CASE("Layers give the same results on one and two threads at sizes that spl
   require_thread_count_invariant([](Rng& r) { return std::make_unique<Linear<double>>(300, 200, r); }, {20, 300});
   require_thread_count_invariant([](Rng&) { return std::make_unique<MaxPool2d<double>>(2); }, {16, 8, 48, 48});
   require_thread_count_invariant([](Rng&) { return std::make_unique<ReLU<double>>(); }, {16, 8, 48, 48});
+  require_thread_count_invariant([](Rng&) { return std::make_unique<Flatten<double>>(); }, {16, 8, 48, 48});
   require_thread_count_invariant([](Rng&) { return std::make_unique<BatchNorm2d<double>>(8); }, {16, 8, 48, 48});
   require_thread_count_invariant([](Rng&) { return std::make_unique<BatchNorm1d<double>>(500); }, {600, 500});
   // Dropout's mask does not depend on the thread count.

@@ -183,6 +183,20 @@ Eigen::Map<const Eigen::Array<Scalar, Eigen::Dynamic, 1>> segment(const Tensor<S
   return {t.data() + first, last - first};
 }
 
+// `to` = `from`'s elements under another shape of the same size, copied by both threads when the copy is
+// large enough to pay: Flatten copies a batch of 1,000 images (3 MB), which one thread alone took a tenth
+// of an MLP's inference time over, the other thread waiting.
+template <class Scalar>
+void copy_reshaped(const Tensor<Scalar>& from, const Shape& shape, Tensor<Scalar>& to) {
+  if (shape.numel() != from.numel()) {
+    throw ShapeError("fnn::copy_reshaped: cannot give " + from.shape().str() + " the shape " + shape.str());
+  }
+  to.resize(shape);
+  parallel_ranges(from.numel(), elementwise_work(from.numel()), 16, [&](Index first, Index last) {
+    std::copy(from.data() + first, from.data() + last, to.data() + first);
+  });
+}
+
 // Element-wise comparison helper for tests and users: largest absolute difference.
 template <class Scalar>
 Scalar max_abs_diff(const Tensor<Scalar>& a, const Tensor<Scalar>& b) {

@@ -1,6 +1,6 @@
 #pragma once
 // Flatten: [N, d1, d2, d3] -> [N, d1*d2*d3], as torch.nn.Flatten(). Row-major storage means the
-// elements do not move; backward restores the input's shape.
+// elements keep their order: forward copies them under the new shape, backward under the input's.
 #include "fnn/layers/layer.hpp"
 
 namespace fnn {
@@ -19,15 +19,13 @@ class Flatten final : public Layer<Scalar> {
 
   const Tensor<Scalar>& forward(const Tensor<Scalar>& x) override {
     input_shape_ = x.shape();
-    output_ = x;
-    output_.reshape(output_shape(x.shape()));
+    copy_reshaped(x, output_shape(x.shape()), output_);
     return output_;
   }
 
   const Tensor<Scalar>& backward(const Tensor<Scalar>& dy) override {
     this->check_backward(dy, output_);
-    grad_input_ = dy;
-    grad_input_.reshape(input_shape_);
+    copy_reshaped(dy, input_shape_, grad_input_);
     return grad_input_;
   }
 
