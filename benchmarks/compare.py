@@ -6,7 +6,10 @@ For each round and each model, runs alternately:
   PyTorch         benchmarks/pytorch/throughput.py with torch.set_num_threads(T), as shipped and with
                   OMP_WAIT_POLICY=PASSIVE
 then prints the medians over the rounds and the ratios fnn / PyTorch, against the faster of PyTorch's two
-configurations for each model and measure. PyTorch is skipped, and says so, where python3-torch is missing.
+configurations for each model and measure. A ratio is the median of the rounds' own ratios, each taken
+between runs made one after the other: on a shared machine whose speed drifts by tens of percent over
+minutes, that is steadier than a ratio of two medians taken from different minutes. PyTorch is skipped,
+and says so, where python3-torch is missing.
 
 Usage: benchmarks/compare.py --fnn build/release/benchmarks/fnn_throughput [--rounds 3] [--images N]
        [--models lenet mlp ...] [--json results.json]
@@ -73,33 +76,44 @@ def main():
 
     medians = {m: {c: {k: statistics.median(x[k] for x in runs[m][c]) for k in MEASURES} for c in runs[m]}
                for m in runs}
+
+    def round_ratios(m, key, against):
+        """fnn's figure over `against`'s in each round, the higher figure of several configurations taken."""
+        return [fnn[key] / max(runs[m][c][r][key] for c in against) for r, fnn in enumerate(runs[m]["fnn"])]
+
+    def median_ratio(m, key, against):
+        return statistics.median(round_ratios(m, key, against))
+
+    torch_configurations = ("pytorch", "pytorch_passive")
     print(f"\nMedians of {args.rounds} rounds, {args.threads} threads, "
-          f"{'full epochs' if args.images == 0 else f'{args.images} training images per pass'}")
+          f"{'full epochs' if args.images == 0 else f'{args.images} training images per pass'}; "
+          "ratios: medians of the rounds' ratios")
     header = f"{'model':12} {'fnn train':>10} {'torch best':>10} {'ratio':>6} {'fnn infer':>10} {'torch best':>10} " \
              f"{'ratio':>6} {'fnn 1-img':>10} {'torch':>8} {'2T/1T':>6} {'train MB':>8}"
     print(header)
+    ratios = {}
     for m, by_config in medians.items():
         fnn = by_config["fnn"]
-        scaling = fnn["train_images_per_second"] / by_config["fnn_1_thread"]["train_images_per_second"]
+        ratios[m] = {"scaling": median_ratio(m, "train_images_per_second", ["fnn_1_thread"])}
         row = f"{m:12} {fnn['train_images_per_second']:10.0f} "
         if with_torch:
-            best = {k: max(by_config[c][k] for c in ("pytorch", "pytorch_passive"))
+            best = {k: max(by_config[c][k] for c in torch_configurations)
                     for k in ("train_images_per_second", "inference_images_per_second")}
-            latency = min(by_config[c]["latency_us"] for c in ("pytorch", "pytorch_passive"))
-            row += (f"{best['train_images_per_second']:10.0f} "
-                    f"{fnn['train_images_per_second'] / best['train_images_per_second']:5.2f}x "
+            latency = min(by_config[c]["latency_us"] for c in torch_configurations)
+            ratios[m]["train"] = median_ratio(m, "train_images_per_second", torch_configurations)
+            ratios[m]["inference"] = median_ratio(m, "inference_images_per_second", torch_configurations)
+            row += (f"{best['train_images_per_second']:10.0f} {ratios[m]['train']:5.2f}x "
                     f"{fnn['inference_images_per_second']:10.0f} {best['inference_images_per_second']:10.0f} "
-                    f"{fnn['inference_images_per_second'] / best['inference_images_per_second']:5.2f}x "
-                    f"{fnn['latency_us']:8.1f}us {latency:6.0f}us ")
+                    f"{ratios[m]['inference']:5.2f}x {fnn['latency_us']:8.1f}us {latency:6.0f}us ")
         else:
             row += f"{'-':>10} {'-':>6} {fnn['inference_images_per_second']:10.0f} {'-':>10} {'-':>6} " \
                    f"{fnn['latency_us']:8.1f}us {'-':>8} "
-        row += f"{scaling:5.2f}x {fnn['train_peak_rss_mb']:8.0f}"
+        row += f"{ratios[m]['scaling']:5.2f}x {fnn['train_peak_rss_mb']:8.0f}"
         print(row)
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"threads": args.threads, "rounds": args.rounds, "images": args.images, "runs": runs,
-                       "medians": medians}, f, indent=1)
+                       "medians": medians, "median_ratios": ratios}, f, indent=1)
 
 
 if __name__ == "__main__":

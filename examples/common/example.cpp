@@ -121,13 +121,17 @@ void print_test_metrics(const fnn::metrics::ConfusionMatrix& confusion, bool per
 
 namespace {
 
-// The flags as given or defaulted, for the report: "name", "value".
-std::vector<std::pair<std::string, std::string>> flag_values(const CLI::App& app) {
+// The flags as given or defaulted, for the report and summary: "name", "value"; --epochs as run (--quick
+// makes its default 1).
+std::vector<std::pair<std::string, std::string>> flag_values(const Settings& s) {
   std::vector<std::pair<std::string, std::string>> flags;
-  std::istringstream config(app.config_to_str(true, false));
+  if (!s.app) return flags;
+  std::istringstream config(s.app->config_to_str(true, false));
   for (std::string line; std::getline(config, line);) {
     const std::size_t equals = line.find('=');
-    if (equals != std::string::npos) flags.emplace_back("--" + line.substr(0, equals), line.substr(equals + 1));
+    if (equals == std::string::npos) continue;
+    const std::string name = "--" + line.substr(0, equals);
+    flags.emplace_back(name, name == "--epochs" ? std::to_string(s.epochs) : line.substr(equals + 1));
   }
   return flags;
 }
@@ -149,9 +153,7 @@ void write_summary(const Settings& s, const Summary& summary) {
                       {"threads", s.threads},
                       {"batch_size", s.batch_size},
                       {"lr", s.lr}};
-  if (s.app) {
-    for (const auto& [name, value] : flag_values(*s.app)) j["flags"][name] = value;
-  }
+  for (const auto& [name, value] : flag_values(s)) j["flags"][name] = value;
   const std::string text = j.dump(2) + "\n";
   const std::string path = s.out_dir + "/" + summary.experiment + ".summary.json";
   fnn::write_file_atomically(path, text.data(), text.size());
@@ -167,7 +169,7 @@ fnn::metrics::ConfusionMatrix write_report(const Settings& s, const Summary& sum
   fnn::report::TrainingRun run;
   run.experiment = summary.experiment;
   run.reproduces = s.app ? s.app->get_description() : "";
-  if (s.app) run.settings = flag_values(*s.app);
+  run.settings = flag_values(s);
   std::ostringstream layers;
   model.summary({1, 1, data.test.rows(), data.test.cols()}, layers);
   run.model_summary = layers.str();

@@ -1,3 +1,6 @@
+#include <algorithm>
+#include <limits>
+
 #include <catch2/catch.hpp>
 
 #include "support/gradcheck_helpers.hpp"
@@ -87,4 +90,29 @@ TEST_CASE("Conv2d without bias: weight only, the same output as a zero bias, gra
     const auto result = test::require_gradients_match(no_bias, x);
     test::require_dense_parameter_gradients(result);
   }
+}
+
+TEST_CASE("Conv2d makes patches too large to keep again in backward, from its own copy of the input") {
+  Rng rng(6);
+  const Index n = 8, c = 32, o = 4, side = 32;  // 8 samples of 288 x 1,024 patches: more than training keeps
+  Conv2d<double> batch_layer(c, o, 3, rng, 1, 1);
+  Conv2d<double> sample_layer = batch_layer;  // one sample at a time: its patches are kept
+  const Tensor<double> x = test::random_normal({n, c, side, side}, rng);
+  const Tensor<double> dy = test::random_normal({n, o, side, side}, rng);
+  const Index x_sample = c * side * side, y_sample = o * side * side;
+  Tensor<double> expected_dx(x.shape());
+  Tensor<double> x_n({1, c, side, side}), dy_n({1, o, side, side});
+  for (Index s = 0; s < n; ++s) {
+    std::copy(x.data() + s * x_sample, x.data() + (s + 1) * x_sample, x_n.data());
+    std::copy(dy.data() + s * y_sample, dy.data() + (s + 1) * y_sample, dy_n.data());
+    sample_layer.forward(x_n);
+    const auto& dx_n = sample_layer.backward(dy_n);
+    std::copy(dx_n.begin(), dx_n.end(), expected_dx.data() + s * x_sample);
+  }
+  Tensor<double> input = x;
+  batch_layer.forward(input);
+  input.fill(std::numeric_limits<double>::quiet_NaN());  // backward must not read the caller's tensor
+  CHECK(max_abs_diff(batch_layer.backward(dy), expected_dx) < 1e-12);
+  CHECK(max_abs_diff(batch_layer.weight().grad, sample_layer.weight().grad) < 1e-9);
+  CHECK(max_abs_diff(batch_layer.bias().grad, sample_layer.bias().grad) < 1e-9);
 }
