@@ -13,10 +13,24 @@ targets=("$@")
 cmake --preset fuzz >/dev/null
 cmake --build --preset fuzz
 mkdir -p build/fuzz/findings
-for target in "${targets[@]}"; do
-  mkdir -p "build/fuzz/corpus/$target"
-  echo "fuzz_$target: ${seconds} s"
-  "./build/fuzz/tests/fuzz/fuzz_$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
-    -print_final_stats=1 -artifact_prefix="build/fuzz/findings/$target-" \
-    "build/fuzz/corpus/$target" "tests/fuzz/corpus/$target"
+# As many targets at a time as the machine has cores, each into its own log, printed when its group ends.
+run_target() {
+  mkdir -p "build/fuzz/corpus/$1"
+  echo "fuzz_$1: ${seconds} s"
+  "./build/fuzz/tests/fuzz/fuzz_$1" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+    -print_final_stats=1 -artifact_prefix="build/fuzz/findings/$1-" \
+    "build/fuzz/corpus/$1" "tests/fuzz/corpus/$1"
+}
+cores=$(nproc)
+failed=0
+for ((first = 0; first < ${#targets[@]}; first += cores)); do
+  group=("${targets[@]:first:cores}")
+  pids=()
+  for target in "${group[@]}"; do
+    run_target "$target" >"build/fuzz/$target.log" 2>&1 &
+    pids+=("$!")
+  done
+  for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
+  for target in "${group[@]}"; do cat "build/fuzz/$target.log"; done
 done
+exit "$failed"
