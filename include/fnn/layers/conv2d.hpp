@@ -134,10 +134,12 @@ class Conv2d final : public Layer<Scalar> {
   Index out_extent(Index in) const { return (in + 2 * pad_ - k_) / stride_ + 1; }
   Index patch_size() const { return in_ * k_ * k_; }
   Index output_plane() const { return output_.size(2) * output_.size(3); }
-  double flops(Index n_batch) const { return 2.0 * static_cast<double>(n_batch * out_ * patch_size() * output_plane()); }
+  double flops(Index n_batch) const {
+    return 2.0 * static_cast<double>(n_batch * out_ * patch_size() * output_plane());
+  }
 
-  // Remembers the input (read again by a backward when the patches were not kept) and sizes the per-thread padded images: their border is zeroed whenever the
-  // shape changes and never written afterwards.
+  // Remembers the input (read again by a backward when the patches were not kept) and sizes the per-thread
+  // padded images: their border is zeroed whenever the shape changes and never written afterwards.
   void set_input(const Tensor<Scalar>& x) {
     input_ = &x;
     h_ = x.size(2), w_ = x.size(3), hp_ = h_ + 2 * pad_, wp_ = w_ + 2 * pad_;
@@ -147,7 +149,9 @@ class Conv2d final : public Layer<Scalar> {
   }
 
   // Sample n's patch matrix: its own when they are kept for backward, else the calling thread's buffer.
-  Scalar* patches(Index n) { return cols_.data() + (patches_kept_ ? n : thread_index()) * patch_size() * output_plane(); }
+  Scalar* patches(Index n) {
+    return cols_.data() + (patches_kept_ ? n : thread_index()) * patch_size() * output_plane();
+  }
 
   // Sample n of the input -> its patch matrix [C*k*k, Ho*Wo], through the thread's padded image.
   const Scalar* make_patches(Index n) {
