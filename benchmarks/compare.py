@@ -77,12 +77,10 @@ def main():
     medians = {m: {c: {k: statistics.median(x[k] for x in runs[m][c]) for k in MEASURES} for c in runs[m]}
                for m in runs}
 
-    def round_ratios(m, key, against):
-        """fnn's figure over `against`'s in each round, the higher figure of several configurations taken."""
-        return [fnn[key] / max(runs[m][c][r][key] for c in against) for r, fnn in enumerate(runs[m]["fnn"])]
-
     def median_ratio(m, key, against):
-        return statistics.median(round_ratios(m, key, against))
+        """The median over the rounds of fnn's figure over the round's best of the `against` configurations."""
+        return statistics.median(fnn[key] / max(runs[m][c][r][key] for c in against)
+                                 for r, fnn in enumerate(runs[m]["fnn"]))
 
     torch_configurations = ("pytorch", "pytorch_passive")
     print(f"\nMedians of {args.rounds} rounds, {args.threads} threads, "
