@@ -73,6 +73,27 @@ TEST_CASE("shift_image moves the image and fills what comes in", "[augment]") {
   CHECK(image == std::vector<float>{-5, 4, 5, -5, 7, 8, -5, -5, -5});
 }
 
+TEST_CASE("shift_image gives the pixel-by-pixel shift for every offset, past the edges too", "[augment]") {
+  // The definition, one pixel at a time, against the row-wise implementation, on a non-square image.
+  const Index rows = 4, cols = 6;
+  std::vector<float> scratch(rows * cols);
+  for (Index dy = -5; dy <= 5; ++dy) {
+    for (Index dx = -7; dx <= 7; ++dx) {
+      INFO("dy " << dy << ", dx " << dx);
+      std::vector<float> image = ramp(rows * cols), expected(rows * cols);
+      for (Index r = 0; r < rows; ++r) {
+        for (Index c = 0; c < cols; ++c) {
+          const Index sr = r + dy, sc = c + dx;
+          const bool inside = sr >= 0 && sr < rows && sc >= 0 && sc < cols;
+          expected[r * cols + c] = inside ? static_cast<float>(sr * cols + sc + 1) : -1.0f;
+        }
+      }
+      fnn::data::shift_image(image.data(), rows, cols, dy, dx, -1.0f, scratch.data());
+      REQUIRE(image == expected);
+    }
+  }
+}
+
 TEST_CASE("random_crop with padding 0 is the identity", "[augment]") {
   fnn::Rng rng(1);
   std::vector<float> image = ramp(28 * 28), scratch(28 * 28);

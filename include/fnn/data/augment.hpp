@@ -51,23 +51,26 @@ inline void check_augmentation(const Augmentation& a) {
 }
 
 // Shifts the image: out(r, c) = in(r + dy, c + dx), and `fill` where that falls outside. `scratch`
-// holds rows * cols values (the image is copied there first, so the shift works in place).
+// holds rows * cols values (the image is copied there first, so the shift works in place). The columns
+// whose source lies inside, [first, last), are the same for every row, so each row is a fill, a copy and a
+// fill, with no test per pixel. (A test per pixel, `c + dx` inside ? in[c + dx] : fill, is what GCC 12.2
+// miscompiles at -O3: loop unswitching with the vectoriser read the wrong source rows for dx = 0.)
 template <class Scalar>
 void shift_image(Scalar* image, Index rows, Index cols, Index dy, Index dx, Scalar fill, Scalar* scratch) {
   if (dy == 0 && dx == 0) return;
   std::copy(image, image + rows * cols, scratch);
+  const Index first = std::clamp<Index>(-dx, 0, cols), last = std::clamp<Index>(cols - dx, first, cols);
   for (Index r = 0; r < rows; ++r) {
-    const Index sr = r + dy;
+    const Index source_row = r + dy;
     Scalar* out = image + r * cols;
-    if (sr < 0 || sr >= rows) {
+    if (source_row < 0 || source_row >= rows) {
       std::fill(out, out + cols, fill);
       continue;
     }
-    const Scalar* in = scratch + sr * cols;
-    for (Index c = 0; c < cols; ++c) {
-      const Index sc = c + dx;
-      out[c] = sc >= 0 && sc < cols ? in[sc] : fill;
-    }
+    const Scalar* in = scratch + source_row * cols;
+    std::fill(out, out + first, fill);
+    std::copy(in + first + dx, in + last + dx, out + first);
+    std::fill(out + last, out + cols, fill);
   }
 }
 

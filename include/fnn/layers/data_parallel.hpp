@@ -11,7 +11,9 @@
 // Exact: the model must compute every sample by itself (Layer::samples_independent(): no BatchNorm and
 // no Dropout in training mode). When it does not, or with one thread or one sample, the wrapper runs the
 // model alone, whose layers split their work as usual. The outputs and gradients equal the model's own
-// up to rounding (the parameter gradients are summed in another order).
+// up to rounding, a few units in the last place of their magnitude: the parameter gradients are summed
+// in another order, and a product over a share blocks its rows differently from one over the batch
+// (Eigen's product sums a row in an order that depends on where the row falls in its blocking).
 // The model is referenced, not owned: its parameters, buffers, generators and mode are the wrapper's.
 // Its layers must not change while it is wrapped.
 #include <algorithm>
