@@ -73,3 +73,34 @@ TEST_CASE("Losses reject bad targets with the sample and the value") {
   CHECK_THROWS_WITH(nll.backward(), Contains("before forward"));
   CHECK_THROWS_WITH(nll.forward(x, {-1, 0}), Contains("target -1 of sample 0"));
 }
+
+TEST_CASE("Losses refuse an empty batch, and backward after it does not pass off an older gradient") {
+  const Tensor<float> empty({0, 3});
+  const Tensor<float> one({1, 3}, {0.5f, -1.0f, 2.0f});
+  CrossEntropyLoss<float> ce;
+  NLLLoss<float> nll;
+  CHECK_THROWS_AS(ce.forward(empty, {}), UsageError);
+  CHECK_THROWS_WITH(ce.forward(empty, {}), Contains("CrossEntropyLoss: the batch is empty (input [0, 3])"));
+  CHECK_THROWS_WITH(ce.backward(), Contains("after a forward that failed") && !Contains("before forward"));
+  CHECK_THROWS_AS(nll.forward(empty, {}), UsageError);
+  CHECK_THROWS_WITH(nll.forward(empty, {}), Contains("NLLLoss: the batch is empty (input [0, 3])"));
+  ce.forward(one, {2});
+  CHECK(ce.backward().shape() == one.shape());
+  CHECK_THROWS(ce.forward(empty, {}));
+  CHECK_THROWS_WITH(ce.backward(), Contains("after a forward that failed"));
+  CHECK_THROWS_WITH(ce.forward(one, {7}), Contains("target 7"));
+  CHECK_THROWS_WITH(ce.backward(), Contains("after a forward that failed"));
+}
+
+TEST_CASE("A loss of exactly zero is +0, not -0") {
+  // The logits are so far apart that every log-probability of a target rounds to exactly 0.
+  const Tensor<float> certain({2, 2}, {100.0f, 0.0f, 0.0f, 100.0f});
+  CrossEntropyLoss<float> ce;
+  const float loss = ce.forward(certain, {0, 1});
+  CHECK(loss == 0.0f);
+  CHECK_FALSE(std::signbit(loss));
+  NLLLoss<double> nll;
+  const double nll_loss = nll.forward(Tensor<double>({1, 2}, {0.0, -50.0}), {0});
+  CHECK(nll_loss == 0.0);
+  CHECK_FALSE(std::signbit(nll_loss));
+}

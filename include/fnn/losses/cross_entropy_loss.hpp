@@ -21,21 +21,18 @@ class CrossEntropyLoss {
   }
 
   Scalar forward(const Tensor<Scalar>& logits, const Targets& targets) {
-    check_targets("CrossEntropyLoss", logits, targets);
+    Tensor<Scalar>& grad = gradient_.start("CrossEntropyLoss", logits, targets);
     log_softmax_rows(logits, log_probs_);
     const auto n = static_cast<double>(logits.size(0)), c = static_cast<double>(logits.size(1));
-    grad_.resize(logits.shape());
-    grad_.array() = (log_probs_.array().exp() - static_cast<Scalar>(smoothing_ / c)) / static_cast<Scalar>(n);
-    const double nll = mean_nll_into_grad(log_probs_, targets, grad_, static_cast<Scalar>(1 - smoothing_));
+    grad.array() = (log_probs_.array().exp() - static_cast<Scalar>(smoothing_ / c)) / static_cast<Scalar>(n);
+    const double nll = mean_nll_into_grad(log_probs_, targets, grad, static_cast<Scalar>(1 - smoothing_));
+    gradient_.complete();
     if (smoothing_ == 0) return static_cast<Scalar>(nll);
     const double uniform = -log_probs_.array().template cast<double>().sum() / (n * c);
     return static_cast<Scalar>((1 - smoothing_) * nll + smoothing_ * uniform);
   }
 
-  const Tensor<Scalar>& backward() const {
-    if (grad_.empty()) throw UsageError("CrossEntropyLoss: backward called before forward");
-    return grad_;
-  }
+  const Tensor<Scalar>& backward() const { return gradient_.get("CrossEntropyLoss"); }
 
   // log_softmax of the last logits: the per-class log-probabilities, for metrics.
   const Tensor<Scalar>& log_probs() const { return log_probs_; }
@@ -43,7 +40,8 @@ class CrossEntropyLoss {
 
  private:
   double smoothing_;
-  Tensor<Scalar> log_probs_, grad_;
+  Tensor<Scalar> log_probs_;
+  LossGradient<Scalar> gradient_;
 };
 
 }  // namespace fnn

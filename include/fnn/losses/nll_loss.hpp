@@ -10,20 +10,18 @@ template <class Scalar>
 class NLLLoss {
  public:
   Scalar forward(const Tensor<Scalar>& log_probs, const Targets& targets) {
-    check_targets("NLLLoss", log_probs, targets);
-    grad_.resize(log_probs.shape());
-    grad_.zero();
-    return static_cast<Scalar>(mean_nll_into_grad(log_probs, targets, grad_));
+    Tensor<Scalar>& grad = gradient_.start("NLLLoss", log_probs, targets);
+    grad.zero();
+    const double loss = mean_nll_into_grad(log_probs, targets, grad);
+    gradient_.complete();
+    return static_cast<Scalar>(loss);
   }
 
   // dLoss/dInput for the last forward.
-  const Tensor<Scalar>& backward() const {
-    if (grad_.empty()) throw UsageError("NLLLoss: backward called before forward");
-    return grad_;
-  }
+  const Tensor<Scalar>& backward() const { return gradient_.get("NLLLoss"); }
 
  private:
-  Tensor<Scalar> grad_;
+  LossGradient<Scalar> gradient_;
 };
 
 }  // namespace fnn

@@ -40,7 +40,44 @@ double mean_nll_into_grad(const Tensor<Scalar>& log_probs, const Targets& target
     sum += log_probs(n, t);
     grad(n, t) -= g;
   }
+  // Confident, correct predictions give log-probabilities of exactly 0, and negating their sum would
+  // report a loss of -0.
+  if (sum == 0) return 0;
   return -sum / static_cast<double>(n_batch);
 }
+
+// The gradient a loss's forward leaves for its backward. Backward needs a forward that completed: one
+// that threw (an empty batch, a bad target) left no gradient for its batch, and the previous batch's
+// must not be taken for it.
+template <class Scalar>
+class LossGradient {
+ public:
+  // Called first in forward: checks the input and targets and returns the gradient, shaped as the input,
+  // for forward to fill; backward refuses until complete().
+  Tensor<Scalar>& start(const char* loss, const Tensor<Scalar>& input, const Targets& targets) {
+    started_ = true;
+    complete_ = false;
+    check_targets(loss, input, targets);
+    if (input.size(0) == 0) {
+      throw UsageError(std::string(loss) + ": the batch is empty (input " + input.shape().str() +
+                       "): a mean loss needs at least one sample");
+    }
+    grad_.resize(input.shape());
+    return grad_;
+  }
+  void complete() { complete_ = true; }
+
+  const Tensor<Scalar>& get(const char* loss) const {
+    if (!started_) throw UsageError(std::string(loss) + ": backward called before forward");
+    if (!complete_) {
+      throw UsageError(std::string(loss) + ": backward called after a forward that failed; that batch has no gradient");
+    }
+    return grad_;
+  }
+
+ private:
+  Tensor<Scalar> grad_;
+  bool started_ = false, complete_ = false;
+};
 
 }  // namespace fnn
