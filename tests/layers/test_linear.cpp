@@ -50,6 +50,9 @@ TEST_CASE("Linear rejects wrong shapes and backward before forward") {
   CHECK_THROWS_WITH(layer.backward(Tensor<float>({1, 2})), Contains("backward called before forward"));
   CHECK_THROWS_WITH(layer.forward(Tensor<float>({3, 5})), Contains("expected shape [3, 4], got [3, 5]"));
   CHECK_THROWS_WITH(layer.forward(Tensor<float>({3, 1, 4})), Contains("rank-2") && Contains("Flatten"));
+  // One sample without its batch axis needs reshaping, not a Flatten.
+  CHECK_THROWS_WITH(layer.forward(Tensor<float>({4})),
+                    Contains("got [4]; one sample needs the batch axis: x.reshape({1, 4})") && !Contains("Flatten"));
   layer.forward(Tensor<float>({3, 4}));
   CHECK_THROWS_WITH(layer.backward(Tensor<float>({3, 3})), Contains("expected shape [3, 2], got [3, 3]"));
 }

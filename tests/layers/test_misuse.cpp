@@ -72,3 +72,34 @@ TEST_CASE("every layer refuses a gradient of another shape than its output, nami
     CHECK_THROWS_WITH(layer->backward(Tensor<double>(wrong)), Contains(out.str()) && Contains(wrong.str()));
   }
 }
+
+// A batch of no samples is a valid batch: backward after it is not "before forward", and gives an empty
+// gradient. BatchNorm refuses it with its own message: it needs values for its statistics.
+TEST_CASE("every layer takes an empty batch forward and backward", "[misuse]") {
+  for (const Case& c : cases()) {
+    for (const bool training : {true, false}) {
+      auto layer = c.make();
+      layer->set_training(training);
+      INFO(layer->name() << (training ? " in training mode" : " in evaluation mode"));
+      const Tensor<double> empty(c.good_input.with_batch(0));
+      if (layer->name().rfind("BatchNorm", 0) == 0) {
+        CHECK_THROWS_WITH(layer->forward(empty), Contains("value per channel"));
+        continue;
+      }
+      const Shape out = layer->forward(empty).shape();
+      CHECK(out == layer->output_shape(empty.shape()));
+      CHECK(layer->backward(Tensor<double>(out)).shape() == empty.shape());
+    }
+  }
+}
+
+TEST_CASE("element-wise layers refuse a tensor of rank 0, which has no shape to keep", "[misuse]") {
+  Rng rng(5);
+  ReLU<double> relu;
+  Dropout<double> dropout(0.5, rng);
+  for (Layer<double>* layer : std::initializer_list<Layer<double>*>{&relu, &dropout}) {
+    INFO(layer->name());
+    CHECK_THROWS_AS(layer->forward(Tensor<double>()), ShapeError);
+    CHECK_THROWS_WITH(layer->forward(Tensor<double>()), Contains("got one of rank 0"));
+  }
+}

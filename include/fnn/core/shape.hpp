@@ -103,4 +103,13 @@ void check_rank(const Operation& operation, const Shape& shape, int rank, const 
   }
 }
 
+// Throws unless `shape` has an axis: a default-constructed tensor, of rank 0, holds nothing to compute on.
+template <class Operation>
+void check_has_axes(const Operation& operation, const Shape& shape) {
+  if (shape.rank() == 0) {
+    throw ShapeError(detail::operation_name(operation) +
+                     ": expected a tensor of rank 1 to 4, got one of rank 0 (a default-constructed Tensor)");
+  }
+}
+
 }  // namespace fnn

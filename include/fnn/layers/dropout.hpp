@@ -33,7 +33,10 @@ class Dropout final : public Layer<Scalar> {
   }
   bool samples_independent() const override { return !this->training() || p_ == 0.0; }
   std::unique_ptr<Layer<Scalar>> clone() const override { return std::make_unique<Dropout>(*this); }
-  Shape output_shape(const Shape& input) const override { return input; }
+  Shape output_shape(const Shape& input) const override {
+    check_has_axes([this] { return name(); }, input);
+    return input;
+  }
 
   // With the mask frozen, forward reuses the last mask instead of drawing a new one (gradient checks
   // need the same function on every evaluation).
@@ -42,7 +45,7 @@ class Dropout final : public Layer<Scalar> {
   std::vector<GeneratorRef> generators() override { return {{"generator", &rng_}}; }
 
   const Tensor<Scalar>& forward(const Tensor<Scalar>& x) override {
-    output_.resize(x.shape());
+    output_.resize(output_shape(x.shape()));
     if (!this->training() || p_ == 0.0) {
       output_ = x;
       mask_.resize(Shape());

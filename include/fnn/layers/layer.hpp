@@ -96,9 +96,11 @@ class Layer {
   Layer& operator=(const Layer&) = default;
   Layer& operator=(Layer&&) noexcept = default;
 
-  // Called at the start of backward: the gradient must match the output of the last forward.
+  // Called at the start of backward: the gradient must match the output of the last forward. Every
+  // forward gives its output a rank of 1 or more, an empty batch too ([0, 10]); only a layer that has
+  // not run forward holds an output of rank 0.
   void check_backward(const Tensor<Scalar>& grad_output, const Tensor<Scalar>& output) const {
-    if (output.empty() && output.shape().rank() == 0) {
+    if (output.rank() == 0) {
       throw UsageError(name() + ": backward called before forward");
     }
     check_shape([this] { return name() + " backward (gradient of the output)"; }, output.shape(), grad_output.shape());

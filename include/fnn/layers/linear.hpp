@@ -34,6 +34,10 @@ class Linear final : public Layer<Scalar> {
   bool samples_independent() const override { return true; }
   std::unique_ptr<Layer<Scalar>> clone() const override { return std::make_unique<Linear>(*this); }
   Shape output_shape(const Shape& input) const override {
+    if (input.rank() == 1) {
+      throw ShapeError(name() + ": expected a rank-2 input [N, in_features], got " + input.str() +
+                       "; one sample needs the batch axis: x.reshape({1, " + std::to_string(input[0]) + "})");
+    }
     check_rank([this] { return name(); }, input, 2, "[N, in_features] (add a Flatten before it)");
     if (input[1] != in_) throw_shape_mismatch(name(), Shape{input[0], in_}, input);
     return {input[0], out_};
@@ -47,6 +51,7 @@ class Linear final : public Layer<Scalar> {
     if (input_saved_) saved_input_ = x;  // into a buffer that keeps its allocation from step to step
     eval_input_ = input_saved_ ? nullptr : &x;
     const Index n = x.size(0);
+    if (n == 0) return output_;  // an empty batch: nothing to compute, and no row to address
     const Scalar* w = weight_.value.data();
     auto y = output_.matrix();
     if (n >= out_) {  // each thread takes a block of samples: y[r0:r1, :] = x[r0:r1, :] W^T + b
@@ -68,6 +73,7 @@ class Linear final : public Layer<Scalar> {
     const Tensor<Scalar>& input = input_saved_ ? saved_input_ : *eval_input_;
     const Index n = dy.size(0);
     grad_input_.resize(input.shape());
+    if (n == 0) return grad_input_;  // an empty batch adds nothing to the parameters' gradients
     // By blocks of output features for dW and db, by blocks of samples for dx: no two threads write the
     // same element, so nothing needs summing afterwards.
     parallel_ranges(out_, flops(n), feature_block, [&](Index j0, Index j1) {

@@ -11,10 +11,13 @@ class ReLU final : public Layer<Scalar> {
   std::string name() const override { return "ReLU()"; }
   bool samples_independent() const override { return true; }
   std::unique_ptr<Layer<Scalar>> clone() const override { return std::make_unique<ReLU>(*this); }
-  Shape output_shape(const Shape& input) const override { return input; }
+  Shape output_shape(const Shape& input) const override {
+    check_has_axes([this] { return name(); }, input);
+    return input;
+  }
 
   const Tensor<Scalar>& forward(const Tensor<Scalar>& x) override {
-    output_.resize(x.shape());
+    output_.resize(output_shape(x.shape()));
     parallel_ranges(x.numel(), elementwise_work(x.numel()), 64, [&](Index first, Index last) {
       segment(output_, first, last) = segment(x, first, last).max(Scalar(0));
     });
