@@ -125,3 +125,36 @@ TEST_CASE("Training is bit-for-bit reproducible for a seed and thread count") {
   CHECK(train_cnn(7).state == train_cnn(7).state);
   CHECK(train_cnn(7).state != train_cnn(8).state);
 }
+
+TEST_CASE("fit and evaluate refuse a loader that yields no batch before training starts") {
+  Rng rng(3);
+  Sequential<float> model;
+  model.add(Flatten<float>());
+  model.add(Linear<float>(4, 2, rng));
+  const std::vector<float> before(model.parameters()[0].parameter->value.begin(),
+                                  model.parameters()[0].parameter->value.end());
+  CrossEntropyLoss<float> loss;
+  SGD<float> sgd(model.parameters(), {0.1});
+  const data::Dataset none(std::vector<std::uint8_t>{}, {}, 2, 2);
+  const data::Dataset three(std::vector<std::uint8_t>(3 * 4, 100), {0, 1, 0}, 2, 2);
+  data::DataLoader<float> empty(none, {2});
+  data::LoaderOptions whole_batches_only;
+  whole_batches_only.batch_size = 4;
+  whole_batches_only.drop_last = true;
+  data::DataLoader<float> too_small(three, whole_batches_only);
+  data::DataLoader<float> train(three, {2});
+  train::FitOptions<float> options;
+
+  CHECK_THROWS_AS(train::fit(model, loss, sgd, empty, options), UsageError);
+  CHECK_THROWS_WITH(train::fit(model, loss, sgd, empty, options),
+                    "fnn::train::fit: the training loader yields no batch: its data set holds 0 samples");
+  options.test = &too_small;
+  CHECK_THROWS_WITH(train::fit(model, loss, sgd, train, options),
+                    "fnn::train::fit: the test loader yields no batch: its data set holds 3 samples, fewer than "
+                    "one batch of 4 with drop_last on");
+  const std::vector<float> after(model.parameters()[0].parameter->value.begin(),
+                                 model.parameters()[0].parameter->value.end());
+  CHECK(after == before);
+  CHECK_THROWS_AS(train::evaluate(model, loss, empty), UsageError);
+  CHECK_THROWS_WITH(train::evaluate(model, loss, empty), Catch::Contains("the loader yields no batch"));
+}

@@ -82,11 +82,24 @@ class EvalModeGuard {
   bool training_;
 };
 
+// Throws UsageError unless `loader` yields a batch in every epoch: a pass over no samples has no mean
+// loss and no accuracy. `role` names the loader in the message ("fnn::train::fit: the training loader").
+template <class Scalar>
+void check_yields_batches(const data::DataLoader<Scalar>& loader, const std::string& role) {
+  if (loader.batches_per_epoch() > 0) return;
+  const Index samples = loader.dataset().size();
+  throw UsageError(role + " yields no batch: its data set holds " + std::to_string(samples) +
+                   (samples == 0 ? " samples"
+                                 : " samples, fewer than one batch of " + std::to_string(loader.options().batch_size) +
+                                       " with drop_last on"));
+}
+
 // One evaluation pass in eval mode (the model's mode is restored afterwards). When `confusion` is given,
 // every prediction is added to it.
 template <class Scalar, class Loss>
 PassResult evaluate(Layer<Scalar>& model, Loss& loss, data::DataLoader<Scalar>& loader,
                     metrics::ConfusionMatrix* confusion = nullptr) {
+  check_yields_batches(loader, "fnn::train::evaluate: the loader");
   const EvalModeGuard<Scalar> eval_mode(model);
   PassMeter meter;
   data::Batch<Scalar> batch;
@@ -120,6 +133,7 @@ using BatchCallback = std::function<void(Index, Index, const PassResult&)>;
 template <class Scalar, class Loss>
 PassResult train_epoch(Layer<Scalar>& model, Loss& loss, Optimizer<Scalar>& optimizer,
                        data::DataLoader<Scalar>& loader, const BatchCallback& on_batch = {}) {
+  check_yields_batches(loader, "fnn::train::train_epoch: the loader");
   model.train();
   PassMeter meter;
   data::Batch<Scalar> batch;
@@ -170,6 +184,9 @@ History fit(Layer<Scalar>& model, Loss& loss, Optimizer<Scalar>& optimizer, data
   const TrainingState<Scalar> run{model,        optimizer,          train, options.validation,
                                   options.test, options.schedule.get(), options.average};
   if (options.resume && options.checkpoint.empty()) throw UsageError("fnn::train::fit: resume needs a checkpoint path");
+  check_yields_batches(train, "fnn::train::fit: the training loader");
+  if (options.validation) check_yields_batches(*options.validation, "fnn::train::fit: the validation loader");
+  if (options.test) check_yields_batches(*options.test, "fnn::train::fit: the test loader");
   History history = options.resume ? load_checkpoint(options.checkpoint, run) : History();
   // Training splits every batch between the threads where the model computes each sample by itself.
   DataParallel<Scalar> parallel(model);
