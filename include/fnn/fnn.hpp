@@ -1,6 +1,8 @@
 #pragma once
 // fnn: a header-only neural-network library on Eigen and OpenMP. Including this header is all a user
 // needs; each topic also has its own header under fnn/.
+#include "fnn/version.hpp"
+
 #include "fnn/core/error.hpp"
 #include "fnn/core/gemm.hpp"
 #include "fnn/core/parallel.hpp"
@@ -51,6 +53,7 @@
 
 #include "fnn/io/data_uri.hpp"
 #include "fnn/io/image.hpp"
+#include "fnn/io/input_file.hpp"
 #include "fnn/io/model_io.hpp"
 #include "fnn/io/state_dict.hpp"
 #include "fnn/io/tensor_file.hpp"

@@ -15,10 +15,12 @@
 // scalar per row of the block). B^T is the exception: a panel of its columns is copied into B's layout
 // once per K slice, a cost shared by all of A's rows. The block is 8 x 48 (12 x 32 when N is that narrow)
 // in 24 of AVX-512's 32 registers, or 6 x 16 (12 x 8) in 12 of AVX2's 16. K is taken in slices of 256 so
-// that B's slice of the block's columns stays in the level-1 and level-2 caches. At the convolution shapes
-// of the seed models (M = 32-576, N = 32-784, K = 32-784) the AVX-512 kernel ran 1.4-1.8x faster than
-// Eigen 3.4 on one core, the AVX2 one 1.1-1.8x (docs/performance.md); a product of a few hundred columns
-// fills no more of the machine than that.
+// that B's slice of the block's columns stays in the level-1 and level-2 caches.
+//
+// What depends on the instruction set (the kernels, and the gemm functions that choose them) lives in an
+// inline namespace named after it (fnn::isa_avx512, fnn::isa_avx2, fnn::isa_generic): two translation
+// units compiled with different -m flags get different functions under different names, never two bodies
+// of one inline function, and callers still write fnn::gemm. No macro is left defined.
 #include <algorithm>
 #include <cstring>
 #include <type_traits>
@@ -28,8 +30,18 @@
 #include "fnn/core/tensor.hpp"
 
 namespace fnn {
+#if defined(__AVX512F__) && (defined(__GNUC__) || defined(__clang__))
+inline namespace isa_avx512 {
+constexpr Index gemm_vector_width = 16;  // floats per vector register in fnn's kernel
+#elif defined(__AVX2__) && defined(__FMA__) && (defined(__GNUC__) || defined(__clang__))
+inline namespace isa_avx2 {
+constexpr Index gemm_vector_width = 8;
+#else
+inline namespace isa_generic {
+constexpr Index gemm_vector_width = 0;  // no kernel of fnn's own: Eigen's product
+#endif
 
-namespace detail {
+namespace gemm_detail {
 
 template <bool TransposedA, bool TransposedB, class Scalar>
 void eigen_gemm(Index m, Index n, Index k, const Scalar* a, Index lda, const Scalar* b, Index ldb, Scalar* c,
@@ -57,16 +69,8 @@ void eigen_gemm(Index m, Index n, Index k, const Scalar* a, Index lda, const Sca
   }
 }
 
-#if (defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))) && (defined(__GNUC__) || defined(__clang__))
-#define FNN_OWN_GEMM 1
-
-// One vector register of floats: 16 with AVX-512, 8 with AVX2. GCC's and Clang's vector extensions keep
-// the kernel readable.
-#ifdef __AVX512F__
-constexpr Index vec_width = 16;
-#else
-constexpr Index vec_width = 8;
-#endif
+// One vector register of floats. GCC's and Clang's vector extensions keep the kernel readable.
+constexpr Index vec_width = gemm_vector_width > 0 ? gemm_vector_width : 1;
 using Vec = float __attribute__((vector_size(vec_width * sizeof(float))));
 
 inline Vec load(const float* p) {
@@ -183,13 +187,10 @@ void own_gemm(Index m, Index n, Index k, const float* a, Index lda, const float*
   }
 }
 
-#endif
-
 template <bool TransposedA, bool TransposedB, class Scalar>
 void gemm(Index m, Index n, Index k, const Scalar* a, Index lda, const Scalar* b, Index ldb, Scalar* c, Index ldc,
           bool accumulate) {
-#ifdef FNN_OWN_GEMM
-  if constexpr (std::is_same_v<Scalar, float>) {
+  if constexpr (std::is_same_v<Scalar, float> && gemm_vector_width > 0) {
     // A single row times B^T (one image through Linear) is Eigen's matrix-vector product: the panels the
     // kernel would copy of B^T cost as much as the product itself.
     if constexpr (TransposedB) {
@@ -203,31 +204,32 @@ void gemm(Index m, Index n, Index k, const Scalar* a, Index lda, const Scalar* b
     }
     return own_gemm<wide ? 8 : 6, wide ? 3 : 2, TransposedA, TransposedB>(m, n, k, a, lda, b, ldb, c, ldc,
                                                                             accumulate);
+  } else {
+    eigen_gemm<TransposedA, TransposedB>(m, n, k, a, lda, b, ldb, c, ldc, accumulate);
   }
-#endif
-  eigen_gemm<TransposedA, TransposedB>(m, n, k, a, lda, b, ldb, c, ldc, accumulate);
 }
 
-}  // namespace detail
+}  // namespace gemm_detail
 
 template <class Scalar>
 void gemm(Index m, Index n, Index k, const Scalar* a, Index lda, const Scalar* b, Index ldb, Scalar* c, Index ldc,
           bool accumulate) {
-  detail::gemm<false, false>(m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+  gemm_detail::gemm<false, false>(m, n, k, a, lda, b, ldb, c, ldc, accumulate);
 }
 
 // C [M, N] (+)= A^T B, with A given as [K, M] (row stride lda).
 template <class Scalar>
 void gemm_transposed_a(Index m, Index n, Index k, const Scalar* a, Index lda, const Scalar* b, Index ldb, Scalar* c,
                        Index ldc, bool accumulate) {
-  detail::gemm<true, false>(m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+  gemm_detail::gemm<true, false>(m, n, k, a, lda, b, ldb, c, ldc, accumulate);
 }
 
 // C [M, N] (+)= A B^T, with B given as [N, K] (row stride ldb).
 template <class Scalar>
 void gemm_transposed_b(Index m, Index n, Index k, const Scalar* a, Index lda, const Scalar* b, Index ldb, Scalar* c,
                        Index ldc, bool accumulate) {
-  detail::gemm<false, true>(m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+  gemm_detail::gemm<false, true>(m, n, k, a, lda, b, ldb, c, ldc, accumulate);
 }
 
+}  // inline namespace isa_*
 }  // namespace fnn
