@@ -1,13 +1,19 @@
 // The main job: runs the five seed experiments with the seeds' settings, one program each, and prints
 // one table comparing fnn's test accuracy with the accuracy each seed document reports. The table also
-// goes to OUT/results.md and OUT/results.csv.
+// goes to OUT/results.md and OUT/results.csv, and the run's record (date, commit, CPU, threads and every
+// figure, the form docs/records/reproduce holds and scripts/tables.py reads) to OUT/reproduce-record.json
+// and, with --record DIR, to DIR/DATE-CPU.json.
 #include <unistd.h>
 
+#include <chrono>
+#include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <thread>
 
 #include "common/example.hpp"
 
@@ -57,6 +63,49 @@ nlohmann::json read_summary(const std::string& path) {
   return j;
 }
 
+// The first line of a command's output, "" if it fails.
+std::string first_line_of(const std::string& command) {
+  std::string line;
+  if (FILE* pipe = popen(command.c_str(), "r")) {
+    char buffer[256];
+    if (std::fgets(buffer, sizeof buffer, pipe)) line = buffer;
+    if (pclose(pipe) != 0) line.clear();
+  }
+  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
+  return line;
+}
+
+// What a record says about the run besides its figures: when, which code, on what CPU. The commit is the
+// one checked out, at the time of the run, in the tree this file was compiled from ("dirty" if that tree
+// has uncommitted changes; null outside a git checkout).
+nlohmann::json record_metadata(const example::Settings& s) {
+  const std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char date[32];
+  std::strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  const std::string source = shell_quote(std::filesystem::path(__FILE__).parent_path().string());
+  std::string model, flags;
+  std::ifstream cpuinfo("/proc/cpuinfo");
+  for (std::string line; std::getline(cpuinfo, line) && (model.empty() || flags.empty());) {
+    const auto colon = line.find(':');
+    if (colon == std::string::npos) continue;
+    if (model.empty() && line.rfind("model name", 0) == 0) model = line.substr(colon + 2);
+    if (flags.empty() && line.rfind("flags", 0) == 0) flags = " " + line.substr(colon + 1) + " ";
+  }
+  const auto has = [&flags](const char* flag) { return flags.find(" " + std::string(flag) + " ") != std::string::npos; };
+  const std::string commit = first_line_of("git -C " + source + " rev-parse HEAD 2>/dev/null");
+  return {{"kind", "reproduce"},
+          {"date", date},
+          {"commit", commit.empty() ? nullptr : nlohmann::json(commit)},
+          {"dirty", !first_line_of("git -C " + source + " status --porcelain --untracked-files=no 2>/dev/null").empty()},
+          {"cpu", {{"model", model}, {"cores", std::thread::hardware_concurrency()}, {"avx2", has("avx2")},
+                   {"avx512f", has("avx512f")}, {"avx512_bf16", has("avx512_bf16")}}},
+          {"threads", s.threads},
+          {"seed", s.seed},
+          {"quick", s.quick}};
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -68,8 +117,14 @@ int main(int argc, char** argv) {
   app.remove_option(app.get_option("--lr"));
   std::vector<std::string> only;
   app.add_option("--only", only, "Run only these programs (e.g. seed002_cnn)");
+  std::string record_dir;
+  app.add_option("--record", record_dir, "Also write the run's record to this folder (docs/records/reproduce)");
   return example::run(app, argc, argv, [&] {
     example::prepare(s, "out/reproduce");
+    nlohmann::json record = record_metadata(s);
+    record["command"] = "reproduce";
+    for (int i = 1; i < argc; ++i) record["command"] = record["command"].get<std::string>() + " " + argv[i];
+    const auto start = std::chrono::steady_clock::now();
     std::vector<std::string> rows;
     std::ostringstream csv, md;
     csv << "experiment,seed_accuracy,fnn_accuracy,epochs,seconds_per_epoch,images_per_second\n";
@@ -95,11 +150,28 @@ int main(int argc, char** argv) {
         md << line << '\n';
         csv << name << ',' << j["seed_accuracy"] << ',' << j["test_accuracy"] << ',' << j["epochs"] << ','
             << j["seconds_per_epoch"] << ',' << j["images_per_second"] << '\n';
+        record["experiments"].push_back({{"name", name}, {"program", e.program}, {"args", e.args},
+                                         {"seed_accuracy", j["seed_accuracy"]}, {"fnn_accuracy", j["test_accuracy"]},
+                                         {"epochs", j["epochs"]}, {"seconds_per_epoch", j["seconds_per_epoch"]},
+                                         {"images_per_second", j["images_per_second"]}});
       }
     }
+    record["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::printf("\n%s", md.str().c_str());
     if (s.quick) std::printf("(--quick: 2,000 training images and one epoch; accuracies are not comparable)\n");
     fnn::write_file_atomically(s.out_dir + "/results.md", md.str().data(), md.str().size());
     fnn::write_file_atomically(s.out_dir + "/results.csv", csv.str().data(), csv.str().size());
+    const std::string json = record.dump(1) + "\n";
+    fnn::write_file_atomically(s.out_dir + "/reproduce-record.json", json.data(), json.size());
+    if (!record_dir.empty()) {
+      const bool avx512 = record["cpu"]["avx512f"].get<bool>(), avx2 = record["cpu"]["avx2"].get<bool>();
+      const std::string date = record["date"];  // YYYY-MM-DDTHH:MM:SSZ -> YYYY-MM-DDTHHMMZ-avx2.json
+      const std::string name = date.substr(0, 11) + date.substr(11, 2) + date.substr(14, 2) + "Z" +
+                               (avx512 ? "-avx512" : avx2 ? "-avx2" : "");
+      std::filesystem::create_directories(record_dir);
+      const std::string path = record_dir + "/" + name + ".json";
+      fnn::write_file_atomically(path, json.data(), json.size());
+      std::printf("record: %s\n", path.c_str());
+    }
   });
 }
