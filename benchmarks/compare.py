@@ -11,12 +11,18 @@ between runs made one after the other: on a shared machine whose speed drifts by
 minutes, that is steadier than a ratio of two medians taken from different minutes. PyTorch is skipped,
 and says so, where python3-torch is missing.
 
+Every run writes its record: the date (UTC), the commit, the CPU (model, cores, AVX2 and AVX-512 flags),
+the threads, the command, every run of every round, the medians and the ratios, as JSON, by default to
+docs/records/compare/DATE-CPU.json, where scripts/tables.py finds it to regenerate the docs' tables.
+
 Usage: benchmarks/compare.py --fnn build/release/benchmarks/fnn_throughput [--rounds 3] [--images N]
-       [--models lenet mlp ...] [--json results.json]
+       [--models lenet mlp ...] [--json record.json]
 """
 import argparse
+import datetime
 import json
 import os
+import shlex
 import statistics
 import subprocess
 import sys
@@ -33,8 +39,56 @@ def run_json(command, env=None):
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def torch_available(python):
-    return subprocess.run([python, "-c", "import torch"], capture_output=True).returncode == 0
+def torch_version(python):
+    """PyTorch's version as `python` imports it, None if it cannot."""
+    done = subprocess.run([python, "-c", "import torch; print(torch.__version__)"], capture_output=True, text=True)
+    return done.stdout.strip() if done.returncode == 0 else None
+
+
+def git(*arguments):
+    done = subprocess.run(["git", "-C", HERE] + list(arguments), capture_output=True, text=True)
+    return done.stdout.strip() if done.returncode == 0 else None
+
+
+def cpu():
+    """The CPU as /proc/cpuinfo describes its first processor."""
+    fields = {}
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                key, _, value = line.partition(":")
+                fields.setdefault(key.strip(), value.strip())
+    except OSError:
+        pass
+    flags = set(fields.get("flags", "").split())
+    return {"model": fields.get("model name"), "cores": os.cpu_count(), "avx2": "avx2" in flags,
+            "avx512f": "avx512f" in flags, "avx512_bf16": "avx512_bf16" in flags}
+
+
+def record_metadata(argv):
+    """When, which code, on what CPU: what a record holds besides its figures."""
+    now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+    # The command as a reader would repeat it, without the options that only say where files are.
+    command, skip = ["benchmarks/compare.py"], False
+    for a in argv:
+        if skip:
+            skip = False
+        elif a in ("--json", "--fnn", "--python"):
+            skip = True
+        elif not a.startswith(("--json=", "--fnn=", "--python=")):
+            command.append(a)
+    commit = git("rev-parse", "HEAD")
+    return {"kind": "compare", "date": now.strftime("%Y-%m-%dT%H:%M:%SZ"), "commit": commit,
+            "dirty": bool(git("status", "--porcelain", "--untracked-files=no")) if commit else None,
+            "cpu": cpu(), "command": " ".join(shlex.quote(c) for c in command)}
+
+
+def default_record_path(record):
+    """docs/records/compare/YYYY-MM-DDTHHMMZ-avx512.json (or -avx2, or no suffix without either)."""
+    date = record["date"]
+    kind = "-avx512" if record["cpu"]["avx512f"] else "-avx2" if record["cpu"]["avx2"] else ""
+    name = date[:11] + date[11:13] + date[14:16] + "Z" + kind + ".json"
+    return os.path.join(HERE, "..", "docs", "records", "compare", name)
 
 
 def main():
@@ -45,10 +99,12 @@ def main():
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--images", type=int, default=0, help="training images per timed pass (0: the full epoch)")
     parser.add_argument("--models", nargs="+", default=MODELS, choices=MODELS)
-    parser.add_argument("--json", help="also write every run and the medians here")
+    parser.add_argument("--json", help="write the record here instead of docs/records/compare/DATE-CPU.json")
     args = parser.parse_args()
+    record = record_metadata(sys.argv[1:])
 
-    with_torch = torch_available(args.python)
+    pytorch_version = torch_version(args.python)
+    with_torch = pytorch_version is not None
     if not with_torch:
         print(f"compare: PyTorch is not importable by {args.python} (Debian: apt-get install python3-torch); "
               "measuring fnn only", file=sys.stderr)
@@ -108,10 +164,24 @@ def main():
                    f"{fnn['latency_us']:8.1f}us {'-':>8} "
         row += f"{ratios[m]['scaling']:5.2f}x {fnn['train_peak_rss_mb']:8.0f}"
         print(row)
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump({"threads": args.threads, "rounds": args.rounds, "images": args.images, "runs": runs,
-                       "medians": medians, "median_ratios": ratios}, f, indent=1)
+    # Per model, what the tables show: fnn's medians, the faster PyTorch configuration's, the ratios.
+    models = {}
+    for m, by_config in medians.items():
+        models[m] = {"fnn": by_config["fnn"], "fnn_1_thread": by_config["fnn_1_thread"], "ratios": ratios[m]}
+        if with_torch:
+            models[m]["pytorch_best"] = {
+                "train_images_per_second": max(by_config[c]["train_images_per_second"] for c in torch_configurations),
+                "inference_images_per_second": max(by_config[c]["inference_images_per_second"]
+                                                   for c in torch_configurations),
+                "latency_us": min(by_config[c]["latency_us"] for c in torch_configurations)}
+    record.update({"threads": args.threads, "rounds": args.rounds, "images": args.images,
+                   "pytorch": pytorch_version, "models": models, "medians": medians, "runs": runs})
+    path = os.path.normpath(os.path.abspath(args.json or default_record_path(record)))
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        json.dump(record, f, indent=1)
+        f.write("\n")
+    print(f"record: {path}")
 
 
 if __name__ == "__main__":
