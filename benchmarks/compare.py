@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""fnn against PyTorch on the five seed models, side by side on this machine.
+"""fnn against PyTorch on the five seed models, side by side on the machine it runs on.
 
 For each round and each model, runs alternately:
   fnn_throughput  with --threads T (and with 1 thread, for the scaling column)

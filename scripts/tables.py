@@ -1,0 +1,267 @@
+#!/usr/bin/env python3
+"""Regenerates the tables of README.md and docs/*.md from the measurements in docs/records/.
+
+A table lives between two markers, which this script rewrites everything between:
+
+  <!-- table:KIND -->            or  <!-- table:KIND cpu=avx2 -->  (cpu=avx512, cpu=other)
+  ...
+  <!-- end table -->
+
+KIND is one of
+  reproduce          the main job's table (docs/records/reproduce/, written by `reproduce --record DIR`)
+  compare            fnn against PyTorch, every figure (docs/records/compare/, written by benchmarks/compare.py)
+  compare-summary    the same, the ratios only, for the README
+  compare-targets    the compare records' figures against the performance targets
+
+Each row comes from the latest record (by its date) that has it, among the records of one kind of CPU:
+the one named by cpu=, or else that of the latest record. So a table can combine runs that measured
+different rows (compare.py runs the VGG-like model apart, with fewer images), never runs on different
+kinds of CPU. Records of --quick runs are never used. Under each table a line names the commands that
+produced its figures and the hardware they ran on.
+
+Usage: python3 scripts/tables.py            rewrite the tables
+       python3 scripts/tables.py --check    exit 1, with a diff, if a table differs from its records
+"""
+import argparse
+import difflib
+import glob
+import json
+import os
+import re
+import shlex
+import sys
+
+ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+RECORDS = os.path.join(ROOT, "docs", "records")
+BLOCK = re.compile(r"(<!-- table:([a-z-]+)((?: [a-z0-9_]+=[^ >]+)*) -->\n)(.*?)(<!-- end table -->)", re.S)
+
+EXPERIMENTS = ["seed000_lenet", "seed001_mlp_dropout_model1", "seed001_mlp_dropout_model2", "seed002_cnn",
+               "seed003_mlp", "seed004_arch3"]
+# The accuracy fnn is held to where it is not the seed's own figure: seed 002's 92% is its best run (its
+# average is 87.5%), and the project sets 91.5% as the bar.
+BARS = {"seed002_cnn": 0.915}
+MODELS = {"lenet": "LeNet-like (seed 000, batch 20)", "mlp_dropout": "MLP with dropout (seed 001, batch 64)",
+          "cnn_20_50": "CNN 20/50 (seed 002, batch 75)", "mlp": "MLP (seed 003, batch 64)",
+          "vgg_like_bn": "VGG-like with BatchNorm (seed 004, batch 64)"}
+CONV_MODELS = ["lenet", "cnn_20_50", "vgg_like_bn"]
+
+
+def cpu_kind(record):
+    cpu = record.get("cpu") or {}
+    return "avx512" if cpu.get("avx512f") else "avx2" if cpu.get("avx2") else "other"
+
+
+def hardware(record):
+    """One line: "2-core AMD EPYC (Zen 3, 2.45 GHz), AVX2, 2 threads"."""
+    cpu = record.get("cpu") or {}
+    units = "AVX-512" + (" with BF16" if cpu.get("avx512_bf16") else "") if cpu.get("avx512f") else \
+        "AVX2" if cpu.get("avx2") else "no AVX2"
+    cores = f"{cpu['cores']}-core " if cpu.get("cores") else ""
+    return f"{cores}{cpu.get('model') or 'unknown CPU'}, {units}, {record['threads']} threads"
+
+
+def load_records(kind):
+    records = []
+    for path in sorted(glob.glob(os.path.join(RECORDS, kind, "*.json"))):
+        with open(path) as f:
+            record = json.load(f)
+        if record.get("kind") != kind:
+            raise SystemExit(f"{path}: a record of kind {record.get('kind')!r} among the {kind} records")
+        if not record.get("quick"):
+            records.append((record["date"], os.path.basename(path), record))
+    return [r for _, _, r in sorted(records, key=lambda x: (x[0], x[1]))]
+
+
+def latest_rows(kind, options, names, rows_of):
+    """{name: (record, row)} from the latest record with that row, among one kind of CPU's records."""
+    records = load_records(kind)
+    if not records:
+        raise SystemExit(f"no {kind} record in {os.path.join(RECORDS, kind)}")
+    wanted = options.get("cpu", cpu_kind(records[-1]))
+    records = [r for r in records if cpu_kind(r) == wanted]
+    if not records:
+        raise SystemExit(f"no {kind} record of a CPU with {wanted}")
+    found = {}
+    for record in reversed(records):
+        for name, row in rows_of(record).items():
+            if name in names and name not in found:
+                found[name] = (record, row)
+    return {name: found[name] for name in names if name in found}
+
+
+def sources(found, command_of):
+    """The line under a table: each command that produced its rows, and the hardware."""
+    used = []
+    for record, _ in found.values():
+        if all(record is not r for r in used):
+            used.append(record)
+    lines = {}
+    for record in sorted(used, key=lambda r: r["date"]):
+        lines.setdefault(hardware(record), []).append(f"`{command_of(record)}`")
+    return " ".join(f"Measured by {' and '.join(commands)} on a {line}." for line, commands in lines.items())
+
+
+def percent(x):
+    return f"{100 * x:.2f}%"
+
+
+def reproduce_command(record):
+    """The record's command as `bash scripts/main.sh` takes it, without the options that place its files."""
+    words, skip = shlex.split(record["command"])[1:], False
+    kept = []
+    for w in words:
+        if skip:
+            skip = False
+        elif w in ("--out", "--record", "--data"):
+            skip = True
+        elif w != "--quiet" and not w.startswith(("--out=", "--record=", "--data=")):
+            kept.append(w)
+    return " ".join(["bash scripts/main.sh"] + [shlex.quote(w) for w in kept])
+
+
+def table_reproduce(options):
+    found = latest_rows("reproduce", options, EXPERIMENTS,
+                        lambda r: {e["name"]: e for e in r.get("experiments", [])})
+    lines = ["| experiment | seed's test accuracy | fnn's test accuracy | epochs | s/epoch | train images/s |",
+             "|---|---|---|---|---|---|"]
+    for name, (_, e) in found.items():
+        seed = percent(e["seed_accuracy"]) + (f" (bar {100 * BARS[name]:g}%)" if name in BARS else "")
+        bar = BARS.get(name, e["seed_accuracy"])
+        fnn = percent(e["fnn_accuracy"])
+        if e["fnn_accuracy"] < bar:
+            fnn = f"**{fnn} (short by {100 * (bar - e['fnn_accuracy']):.2f})**"
+        lines.append(f"| {name} | {seed} | {fnn} | {e['epochs']} | {e['seconds_per_epoch']:.1f} | "
+                     f"{e['images_per_second']:,.0f} |")
+    seeds = sorted({str(r.get("seed")) for r, _ in found.values()})
+    return lines + ["", sources(found, reproduce_command)[:-1] + f", seed {', '.join(seeds)}."]
+
+
+def ratio(x):
+    return "–" if x is None else f"{x:.1f}x" if x >= 10 else f"{x:.2f}x"
+
+
+def count(x):
+    return "–" if x is None else f"{x:,.0f}"
+
+
+def microseconds(x):
+    return "–" if x is None else f"{x:.1f} us" if x < 1000 else f"{x:,.0f} us"
+
+
+def compare_rows(options):
+    return latest_rows("compare", options, list(MODELS), lambda r: r.get("models", {}))
+
+
+def compare_sources(found):
+    return sources(found, lambda r: r["command"])
+
+
+def table_compare(options):
+    found = compare_rows(options)
+    lines = ["| model | fnn train | PyTorch train | ratio | fnn inference (batch 1000) | PyTorch inference | ratio | "
+             "fnn 1 image | PyTorch 1 image | 2T/1T | train MB |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for name, (_, m) in found.items():
+        fnn, torch, ratios = m["fnn"], m.get("pytorch_best", {}), m["ratios"]
+        lines.append(f"| {name} | {count(fnn['train_images_per_second'])} | "
+                     f"{count(torch.get('train_images_per_second'))} | {ratio(ratios.get('train'))} | "
+                     f"{count(fnn['inference_images_per_second'])} | {count(torch.get('inference_images_per_second'))} | "
+                     f"{ratio(ratios.get('inference'))} | {microseconds(fnn['latency_us'])} | "
+                     f"{microseconds(torch.get('latency_us'))} | {ratio(ratios.get('scaling'))} | "
+                     f"{fnn['train_peak_rss_mb']:.0f} |")
+    return lines + ["", compare_sources(found)]
+
+
+def table_compare_summary(options):
+    found = compare_rows(options)
+    lines = ["| model | training, fnn / PyTorch | inference at batch 1000, fnn / PyTorch | 2 threads / 1 thread | "
+             "one image, fnn |", "|---|---|---|---|---|"]
+    for name, (_, m) in found.items():
+        lines.append(f"| {MODELS[name]} | {ratio(m['ratios'].get('train'))} | {ratio(m['ratios'].get('inference'))} | "
+                     f"{ratio(m['ratios'].get('scaling'))} | {microseconds(m['fnn']['latency_us'])} |")
+    return lines + ["", compare_sources(found)]
+
+
+def verdict(values, at_least):
+    """"met: 1.89x to 7.07x", or which models miss and what the others reach."""
+    missed = {m: v for m, v in values.items() if v is None or v < at_least}
+    kept = [v for m, v in values.items() if m not in missed]
+    span = (f"{ratio(min(kept))} to {ratio(max(kept))}" if len(kept) > 1 else ratio(kept[0])) if kept else ""
+    if not missed:
+        return f"met: {span}"
+    named = ", ".join(f"{m} ({ratio(v)})" for m, v in missed.items())
+    return f"**missed** on {named}" + (f"; the others {span}" if kept else "")
+
+
+def table_compare_targets(options):
+    found = compare_rows(options)
+    figures = {m: found[m][1] for m in found}
+    rows = [("training >= 1.5x PyTorch on every seed model",
+             verdict({m: f["ratios"].get("train") for m, f in figures.items()}, 1.5)),
+            ("inference at batch 1000 >= 1.25x PyTorch on every seed model",
+             verdict({m: f["ratios"].get("inference") for m, f in figures.items()}, 1.25))]
+    if "lenet" in figures:
+        lenet = figures["lenet"]
+        rows.insert(1, ("training >= 3x PyTorch on the LeNet-like CNN at batch 20",
+                        verdict({"lenet": lenet["ratios"].get("train")}, 3.0)))
+        latency = lenet["fnn"]["latency_us"]
+        rows.append(("LeNet-like single image < 20 us",
+                     f"{'met' if latency < 20 else '**missed**'}: {microseconds(latency)}"))
+    if "vgg_like_bn" in figures:
+        record, vgg = found["vgg_like_bn"]
+        extent = f"after {record['images'] // 64} batches" if record.get("images") else "after an epoch"
+        mb = vgg["fnn"]["train_peak_rss_mb"]
+        rows.append(("peak memory training the VGG-like model <= 1 GB",
+                     f"{'met' if mb <= 1024 else '**missed**'}: {mb:.0f} MB {extent} at batch 64"))
+    rows.append(("2 threads >= 1.8x 1 thread on the conv models",
+                 verdict({m: figures[m]["ratios"].get("scaling") for m in CONV_MODELS if m in figures}, 1.8)))
+    lines = ["| target | result |", "|---|---|"] + [f"| {t} | {r} |" for t, r in rows]
+    return lines + ["", compare_sources(found)]
+
+
+TABLES = {"reproduce": table_reproduce, "compare": table_compare, "compare-summary": table_compare_summary,
+          "compare-targets": table_compare_targets}
+
+
+def regenerate(text, path):
+    def replace(match):
+        kind, options = match.group(2), dict(o.split("=", 1) for o in match.group(3).split())
+        if kind not in TABLES:
+            raise SystemExit(f"{path}: unknown table kind {kind!r} (known: {', '.join(TABLES)})")
+        return match.group(1) + "\n".join(TABLES[kind](options)) + "\n" + match.group(5)
+    opened = text.count("<!-- table:")
+    result, replaced = BLOCK.subn(replace, text)
+    if replaced != opened or result.count("<!-- end table -->") != text.count("<!-- end table -->") or \
+            text.count("<!-- end table -->") != opened:
+        raise SystemExit(f"{path}: {opened} table markers, {text.count('<!-- end table -->')} end markers, "
+                         f"{replaced} well-formed tables")
+    return result
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--check", action="store_true", help="only compare; exit 1 if a table differs")
+    args = parser.parse_args()
+    differ = False
+    for path in [os.path.join(ROOT, "README.md")] + sorted(glob.glob(os.path.join(ROOT, "docs", "*.md"))):
+        with open(path) as f:
+            text = f.read()
+        new = regenerate(text, os.path.relpath(path, ROOT))
+        if new == text:
+            continue
+        name = os.path.relpath(path, ROOT)
+        if args.check:
+            differ = True
+            sys.stdout.writelines(difflib.unified_diff(text.splitlines(True), new.splitlines(True),
+                                                       f"{name} (as it is)", f"{name} (from the records)"))
+        else:
+            with open(path, "w") as f:
+                f.write(new)
+            print(f"tables.py: rewrote the tables of {name}")
+    if differ:
+        print("tables.py: the tables above differ from docs/records; python3 scripts/tables.py rewrites them")
+    return 1 if differ else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
