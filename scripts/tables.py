@@ -145,7 +145,7 @@ def count(x):
 
 
 def microseconds(x):
-    return "–" if x is None else f"{x:.1f} us" if x < 1000 else f"{x:,.0f} us"
+    return "–" if x is None else f"{x:.1f} us" if x < 100 else f"{x:,.0f} us"
 
 
 def compare_rows(options):
@@ -189,7 +189,11 @@ def verdict(values, at_least):
     span = (f"{ratio(min(kept))} to {ratio(max(kept))}" if len(kept) > 1 else ratio(kept[0])) if kept else ""
     if not missed:
         return f"met: {span}"
-    named = ", ".join(f"{m} ({ratio(v)})" for m, v in missed.items())
+    named = [f"{m} ({ratio(v)})" for m, v in missed.items()]
+    named = ", ".join(named[:-1]) + " and " + named[-1] if len(named) > 1 else named[0]
+    if len(kept) == 1:
+        (met, value), = ((m, v) for m, v in values.items() if m not in missed)
+        return f"**missed** on {named}; met on {met} ({ratio(value)})"
     return f"**missed** on {named}" + (f"; the others {span}" if kept else "")
 
 
