@@ -82,6 +82,23 @@ TEST_CASE("Loading into a model of another shape names the tensor that differs a
   CHECK_THROWS_WITH(load(d, file.string()), Contains("the model's tensor '2.weight' is not in the file"));
 }
 
+TEST_CASE("Loading into a model that lacks a tensor of the file lists the tensors the file holds") {
+  const test::TempFolder tmp;
+  const fs::path file = tmp.path() / "mlp.fnn";
+  Rng rng(3);
+  Sequential<float> saved;
+  saved.add(Linear<float>(4, 8, rng));
+  saved.add(ReLU<float>());
+  saved.add(Linear<float>(8, 2, rng));
+  save(saved, file.string());
+  Sequential<float> other;  // the same layers without the ReLU: the second Linear is layer 1, not 2
+  other.add(Linear<float>(4, 8, rng));
+  other.add(Linear<float>(8, 2, rng));
+  CHECK_THROWS_WITH(load(other, file.string()),
+                    Contains("the model's tensor '1.weight' is not in the file, which holds 0.weight [8, 4], "
+                             "0.bias [8], 2.weight [2, 8], 2.bias [2]"));
+}
+
 TEST_CASE("Damaged model files are refused with the reason") {
   const test::TempFolder tmp;
   const fs::path dir = tmp.path();

@@ -220,5 +220,11 @@ TEST_CASE("StateDict stores generator states and integers exactly", "[checkpoint
   CHECK(back.state() == rng.state());
   CHECK(in.get_integer("steps") == 9007199254740991LL);
   CHECK_THROWS_WITH(in.get_rng("steps", back), Catch::Contains("'steps' is not a generator state"));
-  CHECK_THROWS_WITH(in.get_number("h"), Catch::Contains("'h' is missing"));
+  CHECK_THROWS_WITH(in.get_number("h"), Catch::Contains("'h' is missing; its entries: g [8], steps [1]"));
+  StateDict parts;
+  parts.put_number("model.0.weight", 1);
+  parts.put_number("optimizer.step", 1);
+  parts.save(folder.file("parts"));
+  CHECK_THROWS_WITH(StateDict::load(folder.file("parts")).get_number("model.1.weight"),
+                    Catch::EndsWith("'model.1.weight' is missing; its 'model.' entries: model.0.weight [1]"));
 }

@@ -38,7 +38,10 @@ void load(Layer<Scalar>& model, const std::string& path) {
   };
   for (const auto& entry : state) {
     const auto it = in_file(entry.first);
-    if (it == file.end()) throw IoError(path + ": the model's tensor '" + entry.first + "' is not in the file");
+    if (it == file.end()) {
+      throw IoError(path + ": the model's tensor '" + entry.first + "' is not in the file, which holds " +
+                    describe_tensors(file));
+    }
     if (it->tensor.shape() != entry.second->shape()) {
       throw IoError(path + ": tensor '" + entry.first + "' has shape " + it->tensor.shape().str() +
                     " in the file but " + entry.second->shape().str() + " in the model");

@@ -102,9 +102,14 @@ class StateDict {
     rng.set_state(state);
   }
 
+  // A missing entry's message lists the entries of its part ("model.", the text up to the first dot).
   const Tensor<double>& entry(const std::string& name) const {
     const auto it = find(name);
-    if (it == entries_.end()) fail("'" + name + "' is missing");
+    if (it == entries_.end()) {
+      const std::string part = name.substr(0, name.find('.') + 1);
+      fail("'" + name + "' is missing; " + (part.empty() ? "its entries" : "its '" + part + "' entries") + ": " +
+           describe_tensors(entries_, part));
+    }
     return it->tensor;
   }
 

@@ -117,6 +117,25 @@ void read_elements(ByteReader& in, std::uint8_t dtype, Tensor<Scalar>& t) {
 
 }  // namespace detail
 
+// The names and shapes of the tensors whose names start with `prefix`, for a message about a tensor a
+// file lacks: "0.weight [8, 4], 0.bias [8]". A long list ends with how many more there are.
+template <class Scalar>
+std::string describe_tensors(const std::vector<NamedTensor<Scalar>>& tensors, const std::string& prefix = "") {
+  constexpr std::size_t most_listed = 32;
+  std::string list;
+  std::size_t listed = 0, unlisted = 0;
+  for (const auto& t : tensors) {
+    if (t.name.compare(0, prefix.size(), prefix) != 0) continue;
+    if (listed == most_listed) {
+      ++unlisted;
+      continue;
+    }
+    list += (listed++ > 0 ? ", " : "") + t.name + " " + t.tensor.shape().str();
+  }
+  if (listed == 0) return "none";
+  return unlisted > 0 ? list + " and " + std::to_string(unlisted) + " more" : list;
+}
+
 // Writes the tensors, in order, to `path` atomically (a crash leaves any previous file intact).
 template <class Scalar>
 void write_tensor_file(const std::string& path, const std::vector<std::pair<std::string, const Tensor<Scalar>*>>& tensors) {
