@@ -89,16 +89,19 @@ def latest_rows(kind, options, names, rows_of):
     return {name: found[name] for name in names if name in found}
 
 
-def sources(found, command_of):
-    """The line under a table: each command that produced its rows, and the hardware."""
-    used = []
-    for record, _ in found.values():
-        if all(record is not r for r in used):
-            used.append(record)
-    lines = {}
-    for record in sorted(used, key=lambda r: r["date"]):
-        lines.setdefault(hardware(record), []).append(f"`{command_of(record)}`")
-    return " ".join(f"Measured by {' and '.join(commands)} on a {line}." for line, commands in lines.items())
+def sources(found, command_of, detail=lambda record: ""):
+    """The line under a table: each command that produced its rows, and the hardware; when the rows come
+    from different hardware, which rows each line is for."""
+    groups = {}  # hardware line -> ([commands], [rows])
+    for name, (record, _) in found.items():
+        commands, rows = groups.setdefault(hardware(record) + detail(record), ([], []))
+        command = f"`{command_of(record)}`"
+        if command not in commands:
+            commands.append(command)
+        rows.append(name)
+    return " ".join((f"{', '.join(rows)}: m" if len(groups) > 1 else "M") +
+                    f"easured by {' and '.join(commands)} on a {line}."
+                    for line, (commands, rows) in groups.items())
 
 
 def percent(x):
@@ -132,8 +135,7 @@ def table_reproduce(options):
             fnn = f"**{fnn} (short by {100 * (bar - e['fnn_accuracy']):.2f})**"
         lines.append(f"| {name} | {seed} | {fnn} | {e['epochs']} | {e['seconds_per_epoch']:.1f} | "
                      f"{e['images_per_second']:,.0f} |")
-    seeds = sorted({str(r.get("seed")) for r, _ in found.values()})
-    return lines + ["", sources(found, reproduce_command)[:-1] + f", seed {', '.join(seeds)}."]
+    return lines + ["", sources(found, reproduce_command, lambda r: f", seed {r['seed']}" if "seed" in r else "")]
 
 
 def ratio(x):
