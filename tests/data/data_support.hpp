@@ -24,6 +24,16 @@ inline void write_bytes(const std::string& path, const std::vector<unsigned char
   f.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
 }
 
+// A file of `size` bytes that begins with `bytes`; the rest is a hole, which reads as zeros and takes no
+// disk space, so a test can have a file far larger than a reader should ever read whole.
+inline void write_sparse(const std::string& path, const std::vector<unsigned char>& bytes, std::uintmax_t size) {
+  write_bytes(path, bytes);
+  std::filesystem::resize_file(path, size);
+}
+
+// 64 GiB: more than a test machine's memory.
+inline constexpr std::uintmax_t huge_file_size = std::uintmax_t{1} << 36;
+
 inline void write_text(const std::string& path, const std::string& text) {
   std::ofstream f(path, std::ios::binary | std::ios::trunc);
   f << text;

@@ -1,8 +1,12 @@
+#include <sys/stat.h>
+
 #include <catch2/catch.hpp>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
+#include "data/data_support.hpp"
 #include "support/random_tensor.hpp"
 #include "support/temp_folder.hpp"
 
@@ -139,6 +143,60 @@ TEST_CASE("Damaged model files are refused with the reason") {
     write_bytes(dir / "new.fnn", bytes);
     CHECK_THROWS_WITH(load(m, (dir / "new.fnn").string()), Contains("format version 9 is newer"));
   }
+}
+
+TEST_CASE("A model file is read no further than its header allows") {
+  const test::TempFolder tmp;
+  const std::string file = tmp.file("m.fnn");
+  Rng rng(4);
+  Sequential<float> m;
+  m.add(Linear<float>(3, 2, rng));
+  save(m, file);
+  const auto good = test::read_bytes(file);
+  const std::string payload = std::to_string(good.size() - tensor_file_header_size);
+
+  CHECK_THROWS_WITH(load(m, "/dev/zero"), "/dev/zero: not an fnn tensor file (the first 8 bytes are not \"FNNTENSR\")");
+  CHECK_THROWS_WITH(load(m, tmp.path().string()), tmp.path().string() + ": it is a folder, not a file");
+  test::write_sparse(file, good, test::huge_file_size);
+  CHECK_THROWS_WITH(load(m, file), file + ": the header announces " + payload + " payload bytes, the file has " +
+                                       std::to_string(test::huge_file_size - tensor_file_header_size) +
+                                       " (truncated or appended to)");
+}
+
+// A pipe's size is known only once it ends: the payload is read up to the size the header announces, and
+// the pipe must end there.
+TEST_CASE("A model file read from a pipe is read up to the size its header announces") {
+  const test::TempFolder tmp;
+  const std::string file = tmp.file("m.fnn"), pipe = tmp.file("pipe");
+  Rng rng(4);
+  Sequential<float> m;
+  m.add(Linear<float>(3, 2, rng));
+  save(m, file);
+  const auto good = test::read_bytes(file);
+  const std::string payload = std::to_string(good.size() - tensor_file_header_size);
+  REQUIRE(::mkfifo(pipe.c_str(), 0600) == 0);
+  // Each write fits in the pipe's buffer, so the writer finishes whether or not the reader reads it all.
+  const auto load_through_pipe = [&](std::vector<unsigned char> bytes) {
+    std::thread writer([&] { test::write_bytes(pipe, bytes); });
+    try {
+      load(m, pipe);
+    } catch (...) {
+      writer.join();
+      throw;
+    }
+    writer.join();
+  };
+  CHECK_NOTHROW(load_through_pipe(good));
+  auto longer = good;
+  longer.resize(good.size() + 10);
+  CHECK_THROWS_WITH(load_through_pipe(longer), pipe + ": the header announces " + payload +
+                                                   " payload bytes, the file has more (appended to)");
+  auto shorter = good;
+  shorter.resize(good.size() - 4);
+  CHECK_THROWS_WITH(load_through_pipe(shorter), pipe + ": the header announces " + payload +
+                                                    " payload bytes, the file has " +
+                                                    std::to_string(good.size() - tensor_file_header_size - 4) +
+                                                    " (truncated)");
 }
 
 TEST_CASE("Saving replaces the file atomically and leaves no temporary behind") {

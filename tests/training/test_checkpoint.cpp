@@ -204,6 +204,20 @@ TEST_CASE("a checkpoint of another run is refused with the reason and the model 
     other.options.resume = true;
     CHECK_THROWS_WITH(other.fit(2), Catch::Contains("absent.checkpoint: there is no checkpoint to resume from"));
   }
+  SECTION("a device that never ends, refused from its first bytes") {
+    Run other(5, Run::Optim::adam);
+    other.options.checkpoint = "/dev/zero";
+    other.options.resume = true;
+    CHECK_THROWS_WITH(other.fit(2), Catch::StartsWith("/dev/zero: not an fnn tensor file"));
+  }
+  SECTION("a checkpoint with 64 GiB appended, refused without reading them") {
+    auto bytes = test::read_bytes(saved.options.checkpoint);
+    test::write_sparse(saved.options.checkpoint, bytes, test::huge_file_size);
+    Run other(5, Run::Optim::adam);
+    other.options.checkpoint = saved.options.checkpoint;
+    other.options.resume = true;
+    CHECK_THROWS_WITH(other.fit(2), Catch::EndsWith(" (truncated or appended to)"));
+  }
 }
 
 TEST_CASE("StateDict stores generator states and integers exactly", "[checkpoint]") {

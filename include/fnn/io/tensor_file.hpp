@@ -16,7 +16,6 @@
 
 #include <cstdint>
 #include <cstring>
-#include <fstream>
 #include <iterator>
 #include <string>
 #include <type_traits>
@@ -24,6 +23,7 @@
 
 #include "fnn/core/tensor.hpp"
 #include "fnn/io/atomic_file.hpp"
+#include "fnn/io/input_file.hpp"
 
 namespace fnn {
 
@@ -115,6 +115,20 @@ void read_elements(ByteReader& in, std::uint8_t dtype, Tensor<Scalar>& t) {
   }
 }
 
+// Reads the payload the header announces after the header already in `bytes`, and no more: a regular
+// file's size is checked first, a stream is read up to the announced size and then must end.
+inline void read_payload(InputFile& file, std::vector<unsigned char>& bytes, std::uint64_t payload_size) {
+  const auto mismatch = [&](const std::string& found) {
+    file.fail("the header announces " + std::to_string(payload_size) + " payload bytes, the file has " + found);
+  };
+  if (const auto size = file.size(); size && *size - tensor_file_header_size != payload_size) {
+    mismatch(std::to_string(*size - tensor_file_header_size) + " (truncated or appended to)");
+  }
+  const std::uint64_t got = file.append(bytes, payload_size);
+  if (got < payload_size) mismatch(std::to_string(got) + " (truncated)");
+  if (!file.at_end()) mismatch("more (appended to)");
+}
+
 }  // namespace detail
 
 // The names and shapes of the tensors whose names start with `prefix`, for a message about a tensor a
@@ -174,9 +188,9 @@ void write_tensor_file(const std::string& path, const std::vector<std::pair<std:
 template <class Scalar>
 std::vector<NamedTensor<Scalar>> read_tensor_file(const std::string& path) {
   detail::check_little_endian();
-  std::ifstream f(path, std::ios::binary);
-  if (!f) throw IoError(path + ": cannot open for reading");
-  const std::vector<unsigned char> bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  InputFile file(path, path + ": ");
+  std::vector<unsigned char> bytes;
+  file.append(bytes, tensor_file_header_size);
   detail::ByteReader in(path, bytes, 0);
   if (std::memcmp(in.take(8, "the magic number"), tensor_file_magic, 8) != 0) {
     throw IoError(path + ": not an fnn tensor file (the first 8 bytes are not \"FNNTENSR\")");
@@ -190,10 +204,7 @@ std::vector<NamedTensor<Scalar>> read_tensor_file(const std::string& path) {
   const auto count = in.get<std::uint32_t>("the tensor count");
   const auto payload_size = in.get<std::uint64_t>("the payload size");
   const auto crc = in.get<std::uint32_t>("the checksum");
-  if (payload_size != bytes.size() - tensor_file_header_size) {
-    throw IoError(path + ": the header announces " + std::to_string(payload_size) + " payload bytes, the file has " +
-                  std::to_string(bytes.size() - tensor_file_header_size) + " (truncated or appended to)");
-  }
+  detail::read_payload(file, bytes, payload_size);
   if (detail::crc32_of(bytes.data() + tensor_file_header_size, payload_size) != crc) {
     throw IoError(path + ": checksum mismatch: the file is damaged");
   }
