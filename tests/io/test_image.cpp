@@ -105,3 +105,52 @@ TEST_CASE("a progressive JPEG, whose scans each use some of the tables, still de
     }
   }
 }
+
+TEST_CASE("a file that is not a PNG or JPEG is refused from its first bytes", "[image]") {
+  test::TempFolder folder;
+  CHECK_THROWS_WITH(read_gray_image("/dev/zero"),
+                    "/dev/zero: cannot read the image: not a PNG or JPEG file (it begins with the bytes 00 00 00 00 "
+                    "00 00 00 00)");
+  const std::string pdf = folder.file("huge.pdf");
+  test::write_sparse(pdf, {'%', 'P', 'D', 'F', '-', '1', '.', '4'}, test::huge_file_size);
+  CHECK_THROWS_WITH(read_gray_image(pdf), Catch::EndsWith("not a PNG or JPEG file (it begins with the bytes 25 50 44 46 "
+                                                          "2d 31 2e 34)"));
+  CHECK_THROWS_WITH(read_gray_image(folder.path().string()), Catch::EndsWith("it is a folder, not a file"));
+}
+
+TEST_CASE("an image file larger than its header's dimensions allow is refused before it is read", "[image]") {
+  test::TempFolder folder;
+  for (const char* name : {"gray28.png", "gray28.jpg"}) {
+    INFO(name);
+    const std::vector<unsigned char> image = test::read_bytes(std::string(FNN_IMAGE_CORPUS "/") + name);
+    const std::string path = folder.file(name);
+    test::write_sparse(path, image, test::huge_file_size);
+    const std::string format = std::string(name).substr(7) == "png" ? "PNG" : "JPEG";
+    CHECK_THROWS_WITH(read_gray_image(path), Catch::Contains("cannot read the image: a 28 x 28 " + format +
+                                                              " takes at most ") &&
+                                                 Catch::EndsWith("; the file has 68719476736"));
+  }
+}
+
+TEST_CASE("a truncated PNG or JPEG is refused as what it is", "[image]") {
+  test::TempFolder folder;
+  const std::string path = folder.file("cut");
+  const auto cut = [&](const char* name, std::size_t size) {
+    std::vector<unsigned char> bytes = test::read_bytes(std::string(FNN_IMAGE_CORPUS "/") + name);
+    bytes.resize(size);
+    test::write_bytes(path, bytes);
+  };
+  const std::string prefix = path + ": cannot read the image: ";
+  cut("gray28.jpg", 300);  // after the frame header, in the Huffman tables: stb's last reason was "bad png sig"
+  CHECK_THROWS_WITH(read_gray_image(path), prefix + "a JPEG, truncated (it has no end-of-image marker)");
+  cut("gray28.jpg", 1000);  // in the image data
+  CHECK_THROWS_WITH(read_gray_image(path), Catch::StartsWith(prefix + "a JPEG, truncated (it has no end-of-image "
+                                                                      "marker): the decoder says"));
+  cut("gray28.jpg", 100);
+  CHECK_THROWS_WITH(read_gray_image(path), prefix + "a JPEG, truncated: the file ends at byte 100, before the frame "
+                                                    "header that gives its size");
+  cut("gray28.png", 154);
+  CHECK_THROWS_WITH(read_gray_image(path), Catch::StartsWith(prefix + "a PNG, truncated (it has no end chunk, IEND)"));
+  cut("gray28.png", 4);
+  CHECK_THROWS_WITH(read_gray_image(path), prefix + "a PNG, truncated: the file ends at byte 4, in its header");
+}

@@ -16,6 +16,7 @@
 #include "fnn/core/error.hpp"
 #include "fnn/io/atomic_file.hpp"
 #include "fnn/io/data_uri.hpp"
+#include "fnn/io/input_file.hpp"
 
 #if defined(__GNUC__)
 #pragma GCC diagnostic push
@@ -130,44 +131,183 @@ inline void check_jpeg_huffman_tables(const std::string& path, const std::vector
   }
 }
 
+inline constexpr unsigned char png_signature[8] = {0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A};
+
 // stb_image grows its buffer to a PNG chunk's declared length before reading the chunk, so a few bytes
 // announcing a 2 GB chunk cost a 2 GB allocation (found by fuzz_image). Every chunk must fit in the file.
-inline void check_png_chunks(const std::string& path, const std::vector<unsigned char>& b) {
-  static const unsigned char signature[8] = {0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A};
-  if (b.size() < 8 || !std::equal(signature, signature + 8, b.begin())) return;  // not a PNG
-  for (std::size_t at = 8; at + 8 <= b.size();) {
+// Returns whether the chunks reach the end chunk, IEND; a PNG cut short does not.
+inline bool check_png_chunks(const std::string& path, const std::vector<unsigned char>& b) {
+  for (std::size_t at = sizeof png_signature; at + 8 <= b.size();) {
     const std::size_t length = std::size_t{b[at]} << 24 | std::size_t{b[at + 1]} << 16 | std::size_t{b[at + 2]} << 8 |
                                b[at + 3];
     const std::string type(reinterpret_cast<const char*>(b.data() + at + 4), 4);
     if (length + 12 > b.size() - at) {
-      throw IoError(path + ": cannot read the image: byte " + std::to_string(at) + ": PNG chunk of " +
-                    std::to_string(length) + " bytes, the file has " + std::to_string(b.size() - at - 12) + " left");
+      throw IoError(path + ": cannot read the image: a PNG, truncated or damaged: byte " + std::to_string(at) +
+                    ": a chunk of " + std::to_string(length) + " data bytes takes " + std::to_string(length + 12) +
+                    ", the file has " + std::to_string(b.size() - at) + " left");
     }
-    if (type == "IEND") return;
+    if (type == "IEND") return true;
     at += length + 12;
   }
+  return false;
+}
+
+enum class ImageFormat { png, jpeg };
+
+// What the header says of an image file: its format and the most bytes a file of its dimensions takes.
+struct ImageHeader {
+  ImageFormat format;
+  std::string description;  // "a 28 x 28 PNG"
+  std::uint64_t most_bytes;
+  std::size_t end;    // the offset after the header: the image data follow
+  std::string fault;  // why no header was found, if none was
+};
+
+inline constexpr std::uint32_t image_max_side = 8192;  // STBI_MAX_DIMENSIONS above
+// Room for what an image file carries besides its pixels (colour profiles, EXIF, comments).
+inline constexpr std::uint64_t image_metadata_bytes = std::uint64_t{16} << 20;
+// A JPEG's entropy-coded data take well under 16 bytes per sample (pixel and colour component), however
+// badly they compress.
+inline constexpr std::uint64_t jpeg_most_bytes_per_sample = 16;
+
+inline std::uint32_t big_endian(const std::vector<unsigned char>& b, std::size_t at, int bytes) {
+  std::uint32_t v = 0;
+  for (int i = 0; i < bytes; ++i) v = v << 8 | b[at + static_cast<std::size_t>(i)];
+  return v;
+}
+
+// "a 28 x 28 PNG"; an image larger than stb decodes here is refused.
+inline std::string image_description(InputFile& file, std::uint32_t width, std::uint32_t height, const char* format) {
+  const std::string description = "a " + std::to_string(width) + " x " + std::to_string(height) + " " + format;
+  if (width > image_max_side || height > image_max_side) {
+    file.fail(description + "; fnn reads images up to " + std::to_string(image_max_side) + " pixels a side");
+  }
+  return description;
+}
+
+// A PNG's header chunk, IHDR, comes first, right after the signature: width, height, bit depth, colour type.
+inline ImageHeader png_header(InputFile& file, std::vector<unsigned char>& b) {
+  if (b.size() < 33) file.fail("a PNG, truncated: the file ends at byte " + std::to_string(b.size()) + ", in its header");
+  if (big_endian(b, 8, 4) != 13 || std::string(reinterpret_cast<const char*>(b.data() + 12), 4) != "IHDR") {
+    file.fail("a PNG, damaged: its first chunk is not the header chunk IHDR");
+  }
+  const std::uint32_t width = big_endian(b, 16, 4), height = big_endian(b, 20, 4), depth = b[24];
+  const std::uint32_t colour_type = b[25];
+  const std::uint32_t channels = colour_type == 2 ? 3 : colour_type == 4 ? 2 : colour_type == 6 ? 4 : 1;
+  // Each row is a filter byte and the row's samples; compressed data can be a little larger than that.
+  const std::uint64_t raw = std::uint64_t{height} * (1 + (std::uint64_t{width} * channels * depth + 7) / 8);
+  return {ImageFormat::png, image_description(file, width, height, "PNG"), 2 * raw + image_metadata_bytes, 33, ""};
+}
+
+// A JPEG's frame header (SOFn) gives its size; the segments before it are walked, reading the file as
+// far as they go. A JPEG in which the walk finds no frame header is read no further: its header comes
+// back with the fault, to be reported after the checks of the segments read.
+inline ImageHeader jpeg_header(InputFile& file, std::vector<unsigned char>& b) {
+  const auto have = [&](std::size_t n) {
+    if (b.size() < n) file.append(b, n - b.size());
+    return b.size() >= n;
+  };
+  std::size_t at = 0;
+  const auto faulty = [&](const std::string& fault) { return ImageHeader{ImageFormat::jpeg, "a JPEG", b.size(), at, fault}; };
+  const auto truncated = [&] {
+    return faulty("truncated: the file ends at byte " + std::to_string(b.size()) +
+                  ", before the frame header that gives its size");
+  };
+  while (b[at] == 0xFF) ++at;  // fill bytes, then the start-of-image marker that identified the JPEG
+  ++at;
+  for (;;) {
+    if (at > image_metadata_bytes) return faulty("damaged: no frame header in its first 16 MiB");
+    if (!have(at + 2)) return truncated();
+    if (b[at] != 0xFF) return faulty("damaged: byte " + std::to_string(at) + " is not a marker");
+    const unsigned marker = b[at + 1];
+    if (marker == 0xFF) {  // a fill byte
+      ++at;
+      continue;
+    }
+    if (marker == 0xD9 || marker == 0xDA) return faulty("damaged: it has no frame header before its image data");
+    if (marker == 0x01 || (marker >= 0xD0 && marker <= 0xD7)) {  // markers without a segment
+      at += 2;
+      continue;
+    }
+    const bool frame = marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
+    if (!have(at + (frame ? 10 : 4))) return truncated();
+    if (frame) {  // length, precision, height, width, components
+      const std::uint32_t height = big_endian(b, at + 5, 2), width = big_endian(b, at + 7, 2);
+      const std::uint64_t samples = std::uint64_t{width} * height * std::max<std::uint32_t>(b[at + 9], 1);
+      return {ImageFormat::jpeg, image_description(file, width, height, "JPEG"),
+              at + image_metadata_bytes + jpeg_most_bytes_per_sample * samples, at + 10, ""};
+    }
+    at += 2 + big_endian(b, at + 2, 2);
+  }
+}
+
+// The format from the first bytes (PNG's signature; JPEG's start-of-image marker, after any fill bytes)
+// and what the header says. Anything else is refused from those bytes alone.
+inline ImageHeader image_header(InputFile& file, std::vector<unsigned char>& b) {
+  const std::size_t signature_part = std::min(b.size(), sizeof png_signature);
+  if (signature_part > 0 && std::equal(b.begin(), b.begin() + static_cast<std::ptrdiff_t>(signature_part), png_signature)) {
+    return png_header(file, b);
+  }
+  const auto marker = std::find_if(b.begin(), b.end(), [](unsigned char c) { return c != 0xFF; });
+  if (marker != b.begin() && marker != b.end() && *marker == 0xD8) return jpeg_header(file, b);
+  if (b.empty()) file.fail("the file is empty");
+  std::string first;
+  for (std::size_t i = 0; i < std::min<std::size_t>(b.size(), 8); ++i) {
+    const char* digits = "0123456789abcdef";
+    first += std::string(i > 0 ? " " : "") + digits[b[i] >> 4] + digits[b[i] & 15];
+  }
+  file.fail("not a PNG or JPEG file (it begins with the bytes " + first + ")");
+}
+
+// Reads the rest of the file, refusing it once it is larger than its header allows (or than the 2 GB stb
+// takes).
+inline void read_image_rest(InputFile& file, std::vector<unsigned char>& b, const ImageHeader& header) {
+  const std::uint64_t most = std::min<std::uint64_t>(header.most_bytes, std::numeric_limits<int>::max());
+  const auto too_large = [&](const std::string& size) {
+    file.fail(header.description + " takes at most " + std::to_string(most) + " bytes; the file has " + size);
+  };
+  if (file.size() && *file.size() > most) too_large(std::to_string(*file.size()));
+  if (b.size() <= most) file.append(b, most + 1 - b.size());
+  if (b.size() > most) too_large("more");
+}
+
+// Why stb refused a file whose format its header showed. stb tries the PNG decoder before the JPEG one,
+// and its JPEG decoder can fail without giving a reason, leaving the PNG decoder's "bad png sig".
+inline std::string decoding_failure(const ImageHeader& header, bool complete) {
+  const char* format = header.format == ImageFormat::png ? "PNG" : "JPEG";
+  const std::string reason = stbi_failure_reason() ? stbi_failure_reason() : "";
+  const bool stale = header.format == ImageFormat::jpeg && reason == "bad png sig";
+  return std::string("a ") + format + ", " +
+         (complete ? "damaged" : header.format == ImageFormat::png ? "truncated (it has no end chunk, IEND)"
+                                                                   : "truncated (it has no end-of-image marker)") +
+         (reason.empty() || stale ? std::string() : ": the decoder says \"" + reason + "\"");
 }
 
 }  // namespace detail
 
-// Loads a PNG or JPEG as 8-bit grayscale.
+// Loads a PNG or JPEG as 8-bit grayscale. The header is checked before the rest is read, and the file
+// is read no further than the header's dimensions allow.
 inline GrayImage read_gray_image(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) throw IoError(path + ": cannot read the image: cannot open the file");
-  const std::vector<unsigned char> bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
-  if (bytes.size() > static_cast<std::size_t>(std::numeric_limits<int>::max())) {
-    throw IoError(path + ": cannot read the image: the file is larger than 2 GB");
+  InputFile file(path, path + ": cannot read the image: ");
+  std::vector<unsigned char> bytes;
+  file.append(bytes, 33);  // a PNG's signature and header chunk
+  const detail::ImageHeader header = detail::image_header(file, bytes);
+  if (header.fault.empty()) detail::read_image_rest(file, bytes, header);
+  bool complete = true;
+  if (header.format == detail::ImageFormat::png) {
+    complete = detail::check_png_chunks(path, bytes);
+  } else {
+    detail::check_jpeg_huffman_tables(path, bytes);
+    const unsigned char end_of_image[2] = {0xFF, 0xD9};
+    const auto data = bytes.begin() + static_cast<std::ptrdiff_t>(header.end);
+    complete = std::search(data, bytes.end(), end_of_image, end_of_image + 2) != bytes.end();
   }
-  detail::check_jpeg_huffman_tables(path, bytes);
-  detail::check_png_chunks(path, bytes);
+  if (!header.fault.empty()) file.fail(header.description + ", " + header.fault);
   GrayImage image;
   int channels = 0;
   unsigned char* data = stbi_load_from_memory(bytes.data(), static_cast<int>(bytes.size()), &image.width,
                                               &image.height, &channels, 1);
-  if (!data) {
-    const char* reason = stbi_failure_reason();
-    throw IoError(path + ": cannot read the image: " + (reason ? reason : "unknown reason"));
-  }
+  if (!data) file.fail(detail::decoding_failure(header, complete));
   image.pixels.assign(data, data + static_cast<std::size_t>(image.width) * static_cast<std::size_t>(image.height));
   stbi_image_free(data);
   return image;
