@@ -1,7 +1,7 @@
 #pragma once
 // The five seed models as the benchmarks train them: architecture, batch size, optimizer and loss as in the example
 // programs' defaults. benchmarks/pytorch/seed_models.py defines the same table for PyTorch.
-#include <fnn/fnn.hpp>
+#include <fnn/extras.hpp>
 #include <memory>
 #include <string>
 #include <vector>

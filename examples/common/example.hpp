@@ -4,7 +4,7 @@
 // history, figures, report, summary.json through nlohmann/json); example.cpp has the code.
 #include <CLI/CLI.hpp>
 #include <cstdint>
-#include <fnn/fnn.hpp>
+#include <fnn/extras.hpp>
 #include <functional>
 #include <string>
 

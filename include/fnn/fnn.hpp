@@ -1,6 +1,8 @@
 #pragma once
-// fnn: a header-only neural-network library on Eigen and OpenMP. Including this header is all a user
-// needs; each topic also has its own header under fnn/.
+// fnn's core: tensors, layers, losses, optimizers, the data pipeline, training, gradient checking and
+// model files, on Eigen and OpenMP alone. Each topic also has its own header under fnn/. Image files,
+// gzip-compressed IDX files, plots, HTML reports and the Fashion-MNIST models are the extras:
+// <fnn/extras.hpp> and the CMake target fnn::extras.
 #include "fnn/version.hpp"
 
 #include "fnn/core/error.hpp"
@@ -33,15 +35,9 @@
 #include "fnn/optim/lr_scheduler.hpp"
 #include "fnn/optim/sgd.hpp"
 
-#include "fnn/models/fashion_mnist.hpp"
-
 #include "fnn/data/augment.hpp"
-#include "fnn/data/csv.hpp"
 #include "fnn/data/dataloader.hpp"
 #include "fnn/data/dataset.hpp"
-#include "fnn/data/fashion_mnist.hpp"
-#include "fnn/data/from_image.hpp"
-#include "fnn/data/idx.hpp"
 #include "fnn/data/normalize.hpp"
 #include "fnn/data/permutation.hpp"
 #include "fnn/data/split.hpp"
@@ -51,8 +47,7 @@
 #include "fnn/metrics/confusion_matrix.hpp"
 #include "fnn/metrics/top_k.hpp"
 
-#include "fnn/io/data_uri.hpp"
-#include "fnn/io/image.hpp"
+#include "fnn/io/crc32.hpp"
 #include "fnn/io/input_file.hpp"
 #include "fnn/io/model_io.hpp"
 #include "fnn/io/state_dict.hpp"
@@ -65,10 +60,3 @@
 #include "fnn/train/history.hpp"
 #include "fnn/train/progress.hpp"
 
-#include "fnn/plot/heat_map.hpp"
-#include "fnn/plot/image_grid.hpp"
-#include "fnn/plot/line_chart.hpp"
-#include "fnn/plot/svg.hpp"
-
-#include "fnn/report/html_report.hpp"
-#include "fnn/report/training_report.hpp"

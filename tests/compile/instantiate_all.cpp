@@ -1,6 +1,6 @@
 // Instantiates every class template of fnn for float and double, so that each compiler and standard
 // the test suite builds this file with (g++ and clang++, C++17 and C++20, -Werror) sees all of it.
-#include <fnn/fnn.hpp>
+#include <fnn/extras.hpp>
 
 namespace fnn {
 #define FNN_INSTANTIATE(Scalar)          \

@@ -1,7 +1,8 @@
 cmake_minimum_required(VERSION 3.25)
 # Extracts every ```cpp block of a Markdown file, compiles each as its own program and runs it, so the
 # documentation cannot drift from the library. Run with cmake -P and:
-#   MARKDOWN (the file), WORK_DIR, CXX (the compiler), FLAGS (a ;-list of compile and link flags)
+#   MARKDOWN (the file), WORK_DIR, CXX (the compiler), FLAGS (a ;-list of compile flags), LIBS (a ;-list
+#   of libraries to link)
 file(READ ${MARKDOWN} text)
 file(REMOVE_RECURSE ${WORK_DIR})
 file(MAKE_DIRECTORY ${WORK_DIR})
@@ -20,7 +21,7 @@ while(TRUE)
   math(EXPR index "${index} + 1")
   set(source ${WORK_DIR}/snippet${index}.cpp)
   file(WRITE ${source} "${code}")
-  execute_process(COMMAND ${CXX} ${FLAGS} ${source} -o ${WORK_DIR}/snippet${index} -lz
+  execute_process(COMMAND ${CXX} ${FLAGS} ${source} -o ${WORK_DIR}/snippet${index} ${LIBS}
                   RESULT_VARIABLE rc ERROR_VARIABLE err)
   if(NOT rc EQUAL 0)
     message(FATAL_ERROR "${MARKDOWN}: C++ block ${index} does not compile:\n${err}")

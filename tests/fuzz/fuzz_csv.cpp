@@ -1,5 +1,5 @@
 // libFuzzer target: the Fashion-MNIST CSV reader on arbitrary text.
-#include <fnn/fnn.hpp>
+#include <fnn/extras.hpp>
 
 #include "fuzz_input.hpp"
 

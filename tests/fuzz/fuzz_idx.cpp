@@ -1,5 +1,5 @@
 // libFuzzer target: the IDX reader on arbitrary bytes, raw or gzip, as a labels and as an images file.
-#include <fnn/fnn.hpp>
+#include <fnn/extras.hpp>
 
 #include "fuzz_input.hpp"
 

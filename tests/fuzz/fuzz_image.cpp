@@ -1,5 +1,5 @@
 // libFuzzer target: PNG and JPEG decoding through stb_image, then the conversion to a 28x28 image.
-#include <fnn/fnn.hpp>
+#include <fnn/extras.hpp>
 
 #include "fuzz_input.hpp"
 

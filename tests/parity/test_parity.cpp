@@ -21,7 +21,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <fnn/fnn.hpp>
+#include <fnn/extras.hpp>
 #include <map>
 #include <set>
 #include <sstream>

@@ -8,11 +8,10 @@
 //   8       4     format version (1)
 //   12      4     number of tensors
 //   16      8     payload size in bytes
-//   24      4     CRC-32 (zlib) of the payload
+//   24      4     CRC-32 of the payload (fnn/io/crc32.hpp)
 //   28      ...   payload: per tensor: u16 name length, name bytes, u8 dtype (1 float32, 2 float64),
 //                 u8 rank (1-4), rank x u64 extents, the elements in row-major order
 // All integers and elements are little-endian.
-#include <zlib.h>
 
 #include <cstdint>
 #include <cstring>
@@ -23,6 +22,7 @@
 
 #include "fnn/core/tensor.hpp"
 #include "fnn/io/atomic_file.hpp"
+#include "fnn/io/crc32.hpp"
 #include "fnn/io/input_file.hpp"
 
 namespace fnn {
@@ -50,17 +50,6 @@ template <class T>
 void put(std::vector<unsigned char>& out, T value) {
   const auto* p = reinterpret_cast<const unsigned char*>(&value);
   out.insert(out.end(), p, p + sizeof(T));
-}
-
-inline std::uint32_t crc32_of(const unsigned char* data, std::size_t size) {
-  uLong crc = ::crc32(0L, Z_NULL, 0);
-  while (size > 0) {
-    const auto chunk = static_cast<uInt>(size > (1u << 30) ? (1u << 30) : size);
-    crc = ::crc32(crc, data, chunk);
-    data += chunk;
-    size -= chunk;
-  }
-  return static_cast<std::uint32_t>(crc);
 }
 
 // Reads little-endian fields from a byte buffer, naming the file and the offset on any overrun.
@@ -178,7 +167,7 @@ void write_tensor_file(const std::string& path, const std::vector<std::pair<std:
   detail::put<std::uint32_t>(header, tensor_file_version);
   detail::put<std::uint32_t>(header, static_cast<std::uint32_t>(tensors.size()));
   detail::put<std::uint64_t>(header, payload_size);
-  detail::put<std::uint32_t>(header, detail::crc32_of(file.data() + tensor_file_header_size, payload_size));
+  detail::put<std::uint32_t>(header, crc32(file.data() + tensor_file_header_size, payload_size));
   std::copy(header.begin(), header.end(), file.begin());
   write_file_atomically(path, file.data(), file.size());
 }
@@ -205,7 +194,7 @@ std::vector<NamedTensor<Scalar>> read_tensor_file(const std::string& path) {
   const auto payload_size = in.get<std::uint64_t>("the payload size");
   const auto crc = in.get<std::uint32_t>("the checksum");
   detail::read_payload(file, bytes, payload_size);
-  if (detail::crc32_of(bytes.data() + tensor_file_header_size, payload_size) != crc) {
+  if (crc32(bytes.data() + tensor_file_header_size, payload_size) != crc) {
     throw IoError(path + ": checksum mismatch: the file is damaged");
   }
   std::vector<NamedTensor<Scalar>> tensors;

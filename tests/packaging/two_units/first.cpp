@@ -1,6 +1,6 @@
 // Two translation units that both include <fnn/fnn.hpp> must link into one program: every function
 // defined in a header is inline or a template.
-#include <fnn/fnn.hpp>
+#include <fnn/extras.hpp>
 
 float first_unit_output() {
   fnn::Rng rng(1);

@@ -1,4 +1,4 @@
-#include <fnn/fnn.hpp>
+#include <fnn/extras.hpp>
 #include <iostream>
 
 float first_unit_output();

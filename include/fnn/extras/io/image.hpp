@@ -1,12 +1,13 @@
 #pragma once
 // Reading and writing images through stb (Debian's libstb-dev): PNG or JPEG in, PNG out (as a file, or
-// as a data URI to embed in SVG and HTML), as 8-bit grayscale. stb's implementation is compiled here with
-// internal linkage (STB_*_STATIC), so every translation unit that includes fnn gets its own private copy
-// and nothing clashes at link time. That copy decodes PNG and JPEG only, up to 8192 pixels a side: less
-// decoder to trust with a damaged file, and no image whose header alone can demand gigabytes.
+// as a data URI to embed in SVG and HTML), as 8-bit grayscale. stb itself is compiled once, into the
+// fnn::extras library (src/extras/stb_codec.cpp), with internal linkage: no translation unit that includes
+// this header compiles it, and a program that compiles its own copy of stb links cleanly beside fnn's. That
+// copy decodes PNG and JPEG only, up to 8192 pixels a side: less decoder to trust with a damaged file, and
+// no image whose header alone can demand gigabytes. This header checks a file's header and structure
+// before the decoder sees it.
 #include <algorithm>
 #include <cstdint>
-#include <cstdlib>
 #include <fstream>
 #include <iterator>
 #include <limits>
@@ -15,47 +16,8 @@
 
 #include "fnn/core/error.hpp"
 #include "fnn/io/atomic_file.hpp"
-#include "fnn/io/data_uri.hpp"
+#include "fnn/extras/io/data_uri.hpp"
 #include "fnn/io/input_file.hpp"
-
-#if defined(__GNUC__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-function"
-#pragma GCC diagnostic ignored "-Wsign-compare"
-#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
-#pragma GCC diagnostic ignored "-Wunused-parameter"
-#pragma GCC diagnostic ignored "-Wpedantic"
-#pragma GCC diagnostic ignored "-Wdouble-promotion"
-#if !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wimplicit-fallthrough"
-#endif
-#endif
-#ifndef STB_IMAGE_IMPLEMENTATION
-#define STB_IMAGE_STATIC
-#define STBI_ONLY_PNG
-#define STBI_ONLY_JPEG
-#define STBI_MAX_DIMENSIONS 8192
-// stb allocates its decoder state without clearing it; cleared, a field a damaged file leaves unset reads
-// as 0, the same on every run, not as what an earlier allocation left there (see check_jpeg_huffman_tables).
-#define STBI_MALLOC(size) std::calloc(1, size)
-#define STBI_REALLOC(pointer, size) std::realloc(pointer, size)
-#define STBI_FREE(pointer) std::free(pointer)
-#define STB_IMAGE_IMPLEMENTATION
-#include <stb/stb_image.h>
-#undef STB_IMAGE_IMPLEMENTATION
-#undef STBI_MALLOC
-#undef STBI_REALLOC
-#undef STBI_FREE
-#endif
-#ifndef STB_IMAGE_WRITE_IMPLEMENTATION
-#define STB_IMAGE_WRITE_STATIC
-#define STB_IMAGE_WRITE_IMPLEMENTATION
-#include <stb/stb_image_write.h>
-#undef STB_IMAGE_WRITE_IMPLEMENTATION
-#endif
-#if defined(__GNUC__)
-#pragma GCC diagnostic pop
-#endif
 
 namespace fnn {
 
@@ -63,6 +25,14 @@ struct GrayImage {
   int width = 0, height = 0;
   std::vector<std::uint8_t> pixels;  // [height, width], row-major, 0 = black
 };
+
+// stb's decoder and encoder, as the fnn::extras library compiles them.
+namespace stb_codec {
+// Decodes a PNG or JPEG (at most 2 GB) to 8-bit grayscale; false, with stb's reason, when it cannot.
+bool decode_gray(const unsigned char* bytes, int size, GrayImage& image, std::string& reason);
+// Appends the PNG encoding of 8-bit grayscale pixels [height, width] to `png`; false if encoding failed.
+bool encode_gray_png(const std::uint8_t* pixels, int width, int height, std::vector<unsigned char>& png);
+}  // namespace stb_codec
 
 namespace detail {
 
@@ -163,7 +133,7 @@ struct ImageHeader {
   std::string fault;  // why no header was found, if none was
 };
 
-inline constexpr std::uint32_t image_max_side = 8192;  // STBI_MAX_DIMENSIONS above
+inline constexpr std::uint32_t image_max_side = 8192;  // STBI_MAX_DIMENSIONS in src/extras/stb_codec.cpp
 // Room for what an image file carries besides its pixels (colour profiles, EXIF, comments).
 inline constexpr std::uint64_t image_metadata_bytes = std::uint64_t{16} << 20;
 // A JPEG's entropy-coded data take well under 16 bytes per sample (pixel and colour component), however
@@ -273,9 +243,8 @@ inline void read_image_rest(InputFile& file, std::vector<unsigned char>& b, cons
 
 // Why stb refused a file whose format its header showed. stb tries the PNG decoder before the JPEG one,
 // and its JPEG decoder can fail without giving a reason, leaving the PNG decoder's "bad png sig".
-inline std::string decoding_failure(const ImageHeader& header, bool complete) {
+inline std::string decoding_failure(const ImageHeader& header, bool complete, const std::string& reason) {
   const char* format = header.format == ImageFormat::png ? "PNG" : "JPEG";
-  const std::string reason = stbi_failure_reason() ? stbi_failure_reason() : "";
   const bool stale = header.format == ImageFormat::jpeg && reason == "bad png sig";
   return std::string("a ") + format + ", " +
          (complete ? "damaged" : header.format == ImageFormat::png ? "truncated (it has no end chunk, IEND)"
@@ -304,12 +273,10 @@ inline GrayImage read_gray_image(const std::string& path) {
   }
   if (!header.fault.empty()) file.fail(header.description + ", " + header.fault);
   GrayImage image;
-  int channels = 0;
-  unsigned char* data = stbi_load_from_memory(bytes.data(), static_cast<int>(bytes.size()), &image.width,
-                                              &image.height, &channels, 1);
-  if (!data) file.fail(detail::decoding_failure(header, complete));
-  image.pixels.assign(data, data + static_cast<std::size_t>(image.width) * static_cast<std::size_t>(image.height));
-  stbi_image_free(data);
+  std::string reason;
+  if (!stb_codec::decode_gray(bytes.data(), static_cast<int>(bytes.size()), image, reason)) {
+    file.fail(detail::decoding_failure(header, complete, reason));
+  }
   return image;
 }
 
@@ -317,12 +284,7 @@ inline GrayImage read_gray_image(const std::string& path) {
 inline std::vector<unsigned char> encode_gray_png(const std::uint8_t* pixels, int width, int height) {
   if (width < 1 || height < 1) throw ValueError("fnn::encode_gray_png: cannot encode an empty image");
   std::vector<unsigned char> png;
-  auto append = [](void* context, void* data, int size) {
-    auto* out = static_cast<std::vector<unsigned char>*>(context);
-    const auto* bytes = static_cast<const unsigned char*>(data);
-    out->insert(out->end(), bytes, bytes + size);
-  };
-  if (!stbi_write_png_to_func(append, &png, width, height, 1, pixels, width)) {
+  if (!stb_codec::encode_gray_png(pixels, width, height, png)) {
     throw IoError("fnn::encode_gray_png: PNG encoding failed");
   }
   return png;

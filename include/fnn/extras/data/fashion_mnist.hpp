@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "fnn/data/dataset.hpp"
-#include "fnn/data/idx.hpp"
+#include "fnn/extras/data/idx.hpp"
 
 namespace fnn::data {
 

@@ -8,8 +8,8 @@
 
 #include "fnn/core/error.hpp"
 #include "fnn/io/atomic_file.hpp"
-#include "fnn/io/data_uri.hpp"
-#include "fnn/plot/svg.hpp"
+#include "fnn/extras/io/data_uri.hpp"
+#include "fnn/extras/plot/svg.hpp"
 
 namespace fnn::report {
 

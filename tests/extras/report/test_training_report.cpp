@@ -1,5 +1,5 @@
 #include <catch2/catch.hpp>
-#include <fnn/fnn.hpp>
+#include <fnn/extras.hpp>
 #include <filesystem>
 #include <fstream>
 #include <sstream>

@@ -1,6 +1,6 @@
 // Training on the real Fashion-MNIST (Debian's dataset-fashion-mnist, or FNN_DATA).
 #include <catch2/catch.hpp>
-#include <fnn/fnn.hpp>
+#include <fnn/extras.hpp>
 
 using namespace fnn;
 

@@ -1,5 +1,5 @@
 #include <catch2/catch.hpp>
-#include <fnn/io/data_uri.hpp>
+#include <fnn/extras/io/data_uri.hpp>
 #include <string>
 
 namespace {

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "fnn/core/error.hpp"
-#include "fnn/plot/svg.hpp"
+#include "fnn/extras/plot/svg.hpp"
 
 namespace fnn::plot {
 

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "fnn/data/dataset.hpp"
-#include "fnn/data/fashion_mnist.hpp"
+#include "fnn/extras/data/fashion_mnist.hpp"
 #include "fnn/io/atomic_file.hpp"
 
 namespace fnn::data {

@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "fnn/core/error.hpp"
-#include "fnn/io/image.hpp"
-#include "fnn/plot/svg.hpp"
+#include "fnn/extras/io/image.hpp"
+#include "fnn/extras/plot/svg.hpp"
 
 namespace fnn::plot {
 

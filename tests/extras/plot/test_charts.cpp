@@ -1,8 +1,8 @@
 #include <catch2/catch.hpp>
-#include <fnn/io/image.hpp>
-#include <fnn/plot/heat_map.hpp>
-#include <fnn/plot/image_grid.hpp>
-#include <fnn/plot/line_chart.hpp>
+#include <fnn/extras/io/image.hpp>
+#include <fnn/extras/plot/heat_map.hpp>
+#include <fnn/extras/plot/image_grid.hpp>
+#include <fnn/extras/plot/line_chart.hpp>
 #include <cmath>
 #include <cstdint>
 #include <fstream>

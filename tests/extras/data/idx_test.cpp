@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "data/data_support.hpp"
+#include "extras/extras_support.hpp"
 
 using Catch::Matchers::Contains;
 using fnn::IoError;

@@ -4,7 +4,7 @@
 #include <cstdlib>
 #include <filesystem>
 
-#include "data/data_support.hpp"
+#include "extras/extras_support.hpp"
 
 using Catch::Matchers::Contains;
 using fnn::data::Compression;

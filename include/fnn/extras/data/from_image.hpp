@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "fnn/data/dataset.hpp"
-#include "fnn/io/image.hpp"
+#include "fnn/extras/io/image.hpp"
 
 namespace fnn::data {
 

@@ -13,10 +13,10 @@
 #include "fnn/data/dataset.hpp"
 #include "fnn/metrics/classification_report.hpp"
 #include "fnn/metrics/confusion_matrix.hpp"
-#include "fnn/plot/heat_map.hpp"
-#include "fnn/plot/image_grid.hpp"
-#include "fnn/plot/line_chart.hpp"
-#include "fnn/report/html_report.hpp"
+#include "fnn/extras/plot/heat_map.hpp"
+#include "fnn/extras/plot/image_grid.hpp"
+#include "fnn/extras/plot/line_chart.hpp"
+#include "fnn/extras/report/html_report.hpp"
 #include "fnn/train/history.hpp"
 
 namespace fnn::report {

@@ -1,9 +1,9 @@
 // Damaged or unsupported images are refused with an IoError naming the file, never decoded as garbage.
 #include <catch2/catch.hpp>
 
-#include <fnn/fnn.hpp>
+#include <fnn/extras.hpp>
 
-#include "data/data_support.hpp"
+#include "extras/extras_support.hpp"
 
 using namespace fnn;
 
