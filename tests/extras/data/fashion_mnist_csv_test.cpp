@@ -114,3 +114,14 @@ TEST_CASE("CSV reader names the file, line and column of each fault", "[csv]") {
     CHECK_THROWS_WITH(read_fashion_mnist_csv(dir.file("none.csv")), Contains("none.csv: cannot open for reading"));
   }
 }
+
+TEST_CASE("CSV reader stops at a line longer than any of Fashion-MNIST's, and refuses a folder", "[csv]") {
+  const fnn::test::TempFolder dir;
+  CHECK_THROWS_WITH(read_fashion_mnist_csv("/dev/zero"),
+                    "/dev/zero: line 1 is longer than 65536 bytes: not a Fashion-MNIST CSV file");
+  const std::string path = dir.file("huge.csv");
+  fnn::test::write_sparse(path, {'l', 'a', 'b', 'e', 'l', '\n'}, fnn::test::huge_file_size);
+  CHECK_THROWS_WITH(read_fashion_mnist_csv(path), path + ": line 2 is longer than 65536 bytes: not a Fashion-MNIST "
+                                                         "CSV file");
+  CHECK_THROWS_WITH(read_fashion_mnist_csv(dir.path().string()), dir.path().string() + ": it is a folder, not a file");
+}

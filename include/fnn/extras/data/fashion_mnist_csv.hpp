@@ -2,10 +2,9 @@
 // Fashion-MNIST as Kaggle distributes it (fashion-mnist_train.csv, fashion-mnist_test.csv): a header line
 // "label,pixel1,...,pixel784", then one line per image: the label 0-9 and the 784 pixels 0-255, row by
 // row. Lines and columns are numbered from 1, as an editor shows them; column 1 is the label.
+#include <algorithm>
 #include <charconv>
 #include <cstdint>
-#include <fstream>
-#include <iterator>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -13,6 +12,7 @@
 #include "fnn/data/dataset.hpp"
 #include "fnn/extras/data/fashion_mnist.hpp"
 #include "fnn/io/atomic_file.hpp"
+#include "fnn/io/input_file.hpp"
 
 namespace fnn::data {
 
@@ -52,17 +52,56 @@ inline bool parse_integer(std::string_view cell, long long& value, bool& too_lar
   return ec == std::errc();
 }
 
+// A Fashion-MNIST CSV line is at most 785 numbers of up to 3 digits and their commas, about 3 KB; the
+// header line about 8 KB. A line far longer than spaces around the cells could make it means another kind
+// of file, or a device that never ends (/dev/zero), and stops the reading there.
+inline constexpr std::size_t csv_max_line_bytes = std::size_t{1} << 16;
+
+// A file's lines, read a piece at a time: no more than a piece and one line are held at once.
+class CsvLines {
+ public:
+  explicit CsvLines(const std::string& path) : file_(path, path + ": ") {}
+
+  // The next line, without its line end, valid until the next call; false at the end of the file.
+  bool next(std::string_view& line) {
+    for (;;) {
+      const auto newline = std::find(buffer_.begin() + static_cast<std::ptrdiff_t>(start_), buffer_.end(), '\n');
+      if (newline == buffer_.end() && !ended_) {
+        if (buffer_.size() - start_ > csv_max_line_bytes) {
+          file_.fail("line " + std::to_string(number_ + 1) + " is longer than " + std::to_string(csv_max_line_bytes) +
+                     " bytes: not a Fashion-MNIST CSV file");
+        }
+        buffer_.erase(buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(start_));
+        start_ = 0;
+        ended_ = file_.append(buffer_, piece_bytes) < piece_bytes;
+        continue;
+      }
+      if (start_ == buffer_.size()) return false;
+      const auto stop = static_cast<std::size_t>(newline - buffer_.begin());
+      line = std::string_view(reinterpret_cast<const char*>(buffer_.data()) + start_, stop - start_);
+      start_ = newline == buffer_.end() ? stop : stop + 1;
+      ++number_;
+      return true;
+    }
+  }
+
+ private:
+  static constexpr std::size_t piece_bytes = std::size_t{1} << 16;
+  InputFile file_;
+  std::vector<unsigned char> buffer_;
+  std::size_t start_ = 0, number_ = 0;
+  bool ended_ = false;
+};
+
 }  // namespace detail
 
 // Reads the Kaggle CSV form of Fashion-MNIST. Throws IoError naming the file, the line and (where it
 // applies) the column for: an empty file, a missing header, a line with other than 785 columns, a cell
 // that is not an integer, a label outside 0-9, a pixel outside 0-255, or no data lines at all.
 inline Dataset read_fashion_mnist_csv(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) throw IoError(path + ": cannot open for reading");
-  const std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-  if (f.bad()) throw IoError(path + ": read error");
-  if (text.empty()) throw IoError(path + ": the file is empty: expected a header line and one line per image");
+  detail::CsvLines lines(path);
+  std::string_view raw_line;
+  if (!lines.next(raw_line)) throw IoError(path + ": the file is empty: expected a header line and one line per image");
 
   auto fail = [&](std::size_t line, const std::string& what) -> void {
     throw IoError(path + ": line " + std::to_string(line) + ": " + what);
@@ -76,12 +115,8 @@ inline Dataset read_fashion_mnist_csv(const std::string& path) {
   std::vector<std::string_view> cells;
   const auto columns = static_cast<std::size_t>(fashion_mnist_csv_columns);
   std::size_t line_number = 0;
-  std::size_t start = 0;
-  while (start < text.size()) {
-    const std::size_t newline = text.find('\n', start);
-    const std::size_t stop = newline == std::string::npos ? text.size() : newline;
-    const std::string_view line = detail::trim(std::string_view(text).substr(start, stop - start));
-    start = stop + 1;
+  do {
+    const std::string_view line = detail::trim(raw_line);
     ++line_number;
 
     if (line_number == 1) {
@@ -118,7 +153,7 @@ inline Dataset read_fashion_mnist_csv(const std::string& path) {
         pixels.push_back(static_cast<std::uint8_t>(value));
       }
     }
-  }
+  } while (lines.next(raw_line));
   if (labels.empty()) fail(line_number, "no images: the file holds a header line only");
   return Dataset(std::move(pixels), std::move(labels), fashion_mnist_rows, fashion_mnist_cols);
 }
