@@ -9,23 +9,18 @@
 #include <string>
 #include <vector>
 
+#include "extras/extras_support.hpp"
 #include "support/temp_folder.hpp"
 
 using namespace fnn::plot;
 
 namespace {
 
-int count(const std::string& text, const std::string& what) {
-  int n = 0;
-  for (std::size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
-  return n;
-}
-
 // Every element opened is closed: no element is left open and the document is one <svg> element.
 void check_well_formed(const std::string& svg) {
   REQUIRE(svg.rfind("<svg xmlns=\"http://www.w3.org/2000/svg\"", 0) == 0);
   CHECK(svg.find("</svg>\n") == svg.size() - 7);
-  CHECK(count(svg, "<text") == count(svg, "</text>"));
+  CHECK(fnn::test::count_occurrences(svg, "<text") == fnn::test::count_occurrences(svg, "</text>"));
   CHECK(svg.find("nan") == std::string::npos);
   CHECK(svg.find("inf") == std::string::npos);
 }
@@ -80,8 +75,8 @@ TEST_CASE("line_chart draws each series with its points, legend and axes") {
   chart.series = {{"training", {1, 2, 3}, {0.9, 0.5, 0.4}}, {"test", {1, 2, 3}, {0.8, NAN, 0.45}}};
   const std::string svg = line_chart(chart);
   check_well_formed(svg);
-  CHECK(count(svg, "<polyline") == 2);
-  CHECK(count(svg, "<circle") == 5);  // the NaN point is left out
+  CHECK(fnn::test::count_occurrences(svg, "<polyline") == 2);
+  CHECK(fnn::test::count_occurrences(svg, "<circle") == 5);  // the NaN point is left out
   for (const char* label : {"Loss per epoch", ">epoch<", ">loss<", ">training<", ">test<"}) {
     CHECK(svg.find(label) != std::string::npos);
   }
@@ -105,9 +100,9 @@ TEST_CASE("heat_map shades each cell by its value and prints it") {
   map.values = {0, 5, 10, 2, 4, 6};
   const std::string svg = heat_map(map);
   check_well_formed(svg);
-  CHECK(count(svg, "<rect") == 1 + 6);  // the background and a cell per value
-  CHECK(count(svg, "fill=\"" + shade(0) + "\"") == 1);
-  CHECK(count(svg, "fill=\"" + shade(1) + "\"") == 1);
+  CHECK(fnn::test::count_occurrences(svg, "<rect") == 1 + 6);  // the background and a cell per value
+  CHECK(fnn::test::count_occurrences(svg, "fill=\"" + shade(0) + "\"") == 1);
+  CHECK(fnn::test::count_occurrences(svg, "fill=\"" + shade(1) + "\"") == 1);
   CHECK(shade(0) == "#ffffff");
   CHECK(svg.find(">10</text>") != std::string::npos);
   map.values.pop_back();
@@ -127,10 +122,10 @@ TEST_CASE("image_grid embeds each image as a PNG that decodes to its pixels") {
   grid.images = {{first.data(), "Coat", false}, {second.data(), "Shirt\n(Coat)", true}};
   const std::string svg = image_grid(grid);
   check_well_formed(svg);
-  CHECK(count(svg, "<image") == 2);
+  CHECK(fnn::test::count_occurrences(svg, "<image") == 2);
   CHECK(svg.find(">Shirt</text>") != std::string::npos);
   CHECK(svg.find(">(Coat)</text>") != std::string::npos);
-  CHECK(count(svg, "stroke=\"#d62728\"") == 1);  // the wrong one is framed
+  CHECK(fnn::test::count_occurrences(svg, "stroke=\"#d62728\"") == 1);  // the wrong one is framed
 
   const std::string prefix = "href=\"data:image/png;base64,";
   const std::size_t start = svg.find(prefix) + prefix.size();

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "support/hand_worked_confusion.hpp"
+#include "extras/extras_support.hpp"
 #include "support/temp_folder.hpp"
 
 using namespace fnn;
@@ -17,12 +18,6 @@ std::string read_text(const std::string& path) {
   std::stringstream text;
   text << in.rdbuf();
   return text.str();
-}
-
-int count(const std::string& text, const std::string& what) {
-  int n = 0;
-  for (std::size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
-  return n;
 }
 
 train::EpochRecord epoch(int number, double train_accuracy, double test_accuracy) {
@@ -49,9 +44,9 @@ TEST_CASE("HtmlReport escapes what it is given and counts its images in the brow
   CHECK(page.find("<title>&lt;b&gt;run&lt;/b&gt;</title>") != std::string::npos);
   CHECK(page.find("<td>&lt;Coat&gt;</td>") != std::string::npos);
   CHECK(page.find("<p>a &amp; b</p>") != std::string::npos);
-  CHECK(count(page, "<img src=\"data:image/svg+xml;base64,") == 1);
+  CHECK(test::count_occurrences(page, "<img src=\"data:image/svg+xml;base64,") == 1);
   CHECK(page.find("data-images-loaded") != std::string::npos);
-  CHECK(count(page, "://") == 0);  // no network resource (the SVG's namespace is inside its base64)
+  CHECK(test::count_occurrences(page, "://") == 0);  // no network resource (the SVG's namespace is inside its base64)
   CHECK_THROWS_WITH(html.table({"a", "b"}, {{"1"}}), Catch::Contains("a row of 1 cells under 2 headings"));
 }
 
@@ -78,7 +73,7 @@ TEST_CASE("write_training_report writes every figure and a page that holds the r
     CHECK(read_text(stem + "." + figure + ".svg").rfind("<svg", 0) == 0);
   }
   const std::string page = read_text(stem + ".report.html");
-  CHECK(count(page, "<img ") == 5);
+  CHECK(test::count_occurrences(page, "<img ") == 5);
   CHECK(page.find("<td>the seed&#39;s report</td><td>80.00%</td>") != std::string::npos);
   CHECK(page.find("<td>this run</td><td>75.00%</td>") != std::string::npos);  // 15 of 20
   CHECK(page.find("<td>difference</td><td>-5.00 points</td>") != std::string::npos);
@@ -93,7 +88,7 @@ TEST_CASE("write_training_report writes every figure and a page that holds the r
 TEST_CASE("The prediction grid marks the wrong predictions and names the true class") {
   const data::Dataset images(std::vector<std::uint8_t>(3 * 4 * 4, 0), {0, 1, 2}, 4, 4);
   const std::string svg = report::prediction_grid(images, {0, 2, 2}, {"zero", "one", "two"});
-  CHECK(count(svg, "stroke=\"#d62728\"") == 1);
+  CHECK(test::count_occurrences(svg, "stroke=\"#d62728\"") == 1);
   CHECK(svg.find(">(one)</text>") != std::string::npos);
   CHECK_THROWS_WITH(report::prediction_grid(images, {0, 7, 2}, {"zero", "one", "two"}),
                     Catch::Contains("prediction 1 is class 7, outside the 3 class names"));
