@@ -8,6 +8,7 @@
 //   xp_n [C, H + 2p, W + 2p]  the sample inside a zero border, so that no tap needs a bounds check
 //   cols_n [C*k*k, Ho*Wo]:    cols_n[(c*k + i)*k + j, oh*Wo + ow] = xp_n[c, oh*s + i, ow*s + j]
 //   y_n [O, Ho*Wo] = W [O, C*k*k] * cols_n + b
+// Forward keeps the patches cols_n, or a copy of x from which backward makes them again.
 // Backward, per sample (dy_n [O, Ho*Wo] is the n-th slice of dy):
 //   dW^T += cols_n * dy_n^T   db += row sums of dy_n     dcols_n = W^T * dy_n
 //   dxp_n = col2im(dcols_n)   dx_n = the interior of dxp_n
@@ -67,27 +68,25 @@ class Conv2d final : public Layer<Scalar> {
   const Tensor<Scalar>& forward(const Tensor<Scalar>& x) override {
     output_.resize(output_shape(x.shape()));
     const Index n_batch = x.size(0), rows = patch_size(), plane = output_plane();
-    // Training keeps what backward needs: every sample's patches while they fit in the caches, else a copy
-    // of the input, from which backward makes them again. Patches that do not fit are written out to
-    // memory and read back, which costs more than making them twice (the VGG-like model's wide layers:
-    // forward + backward 8-12% faster). Evaluation needs one buffer of patches per thread.
+    // Forward keeps what backward needs: in training every sample's patches while they fit in the caches,
+    // else a copy of the input, from which backward makes them again. Patches that do not fit are written
+    // out to memory and read back, which costs more than making them twice (the VGG-like model's wide
+    // layers: forward + backward 8-12% faster). Evaluation, where a backward is rare, keeps the copy of the
+    // input and one buffer of patches per thread.
     patches_kept_ = this->training() && n_batch * rows * plane <= kept_patches_limit;
-    const bool input_copied = this->training() && !patches_kept_;
-    if (input_copied) copy_reshaped(x, x.shape(), saved_input_);
-    set_input(input_copied ? saved_input_ : x);
+    if (!patches_kept_) copy_reshaped(x, x.shape(), input_);
+    set_geometry(x.shape());
     cols_.resize({patches_kept_ ? n_batch : num_threads(), rows, plane});
     parallel_ranges(n_batch, flops(n_batch), 1, [&](Index first, Index last) {
       for (Index n = first; n < last; ++n) {
         Scalar* y = output_.data() + n * out_ * plane;
-        gemm(out_, plane, rows, weight_.value.data(), rows, make_patches(n), plane, y, plane, false);
+        gemm(out_, plane, rows, weight_.value.data(), rows, make_patches(x, n), plane, y, plane, false);
         if (has_bias_) Map(y, out_, plane).colwise() += bias_.value.row_vector().transpose();
       }
     });
     return output_;
   }
 
-  // After an evaluation-mode forward the patches are made again from that forward's input, which must
-  // still exist.
   const Tensor<Scalar>& backward(const Tensor<Scalar>& dy) override {
     this->check_backward(dy, output_);
     const Index n_batch = dy.size(0), rows = patch_size(), plane = output_plane();
@@ -106,7 +105,7 @@ class Conv2d final : public Layer<Scalar> {
       Scalar* dcols = thread_dcols_.data() + t * rows * plane;
       for (Index n = first; n < last; ++n) {
         const ConstMap dy_n(dy.data() + n * out_ * plane, out_, plane);
-        const Scalar* col = patches_kept_ ? patches(n) : make_patches(n);
+        const Scalar* col = patches_kept_ ? patches(n) : make_patches(input_, n);
         gemm_transposed_b(rows, out_, plane, col, plane, dy_n.data(), plane, dw_t, out_, true);
         if (has_bias_) db += dy_n.rowwise().sum();
         gemm_transposed_a(rows, plane, out_, weight_.value.data(), rows, dy_n.data(), plane, dcols, plane, false);
@@ -138,11 +137,10 @@ class Conv2d final : public Layer<Scalar> {
     return 2.0 * static_cast<double>(n_batch * out_ * patch_size() * output_plane());
   }
 
-  // Remembers the input (read again by a backward when the patches were not kept) and sizes the per-thread
-  // padded images: their border is zeroed whenever the shape changes and never written afterwards.
-  void set_input(const Tensor<Scalar>& x) {
-    input_ = &x;
-    h_ = x.size(2), w_ = x.size(3), hp_ = h_ + 2 * pad_, wp_ = w_ + 2 * pad_;
+  // Takes the input's height and width and sizes the per-thread padded images: their border is zeroed
+  // whenever the shape changes and never written afterwards.
+  void set_geometry(const Shape& input) {
+    h_ = input[2], w_ = input[3], hp_ = h_ + 2 * pad_, wp_ = w_ + 2 * pad_;
     if (pad_ == 0) return;
     const Shape padded_shape{num_threads(), in_, hp_, wp_};
     if (padded_.shape() != padded_shape) padded_ = Tensor<Scalar>(padded_shape);
@@ -153,9 +151,10 @@ class Conv2d final : public Layer<Scalar> {
     return cols_.data() + (patches_kept_ ? n : thread_index()) * patch_size() * output_plane();
   }
 
-  // Sample n of the input -> its patch matrix [C*k*k, Ho*Wo], through the thread's padded image.
-  const Scalar* make_patches(Index n) {
-    const Scalar* x = input_->data() + n * in_ * h_ * w_;
+  // Sample n of `input` (the forward's argument, or input_ in backward) -> its patch matrix
+  // [C*k*k, Ho*Wo], through the thread's padded image.
+  const Scalar* make_patches(const Tensor<Scalar>& input, Index n) {
+    const Scalar* x = input.data() + n * in_ * h_ * w_;
     if (pad_ > 0) {
       Scalar* xp = padded_.data() + thread_index() * in_ * hp_ * wp_;
       for (Index c = 0; c < in_; ++c) {
@@ -224,13 +223,12 @@ class Conv2d final : public Layer<Scalar> {
   Index in_, out_, k_, stride_, pad_;
   bool has_bias_;
   Parameter<Scalar> weight_, bias_;
-  const Tensor<Scalar>* input_ = nullptr;  // the last forward's input, or saved_input_
-  Index h_ = 0, w_ = 0, hp_ = 0, wp_ = 0;  // its height and width, without and with padding
+  Index h_ = 0, w_ = 0, hp_ = 0, wp_ = 0;  // the input's height and width, without and with padding
   bool patches_kept_ = false;
   Tensor<Scalar> padded_, padded_grad_;    // [threads, C, H + 2p, W + 2p] each thread's padded image
   Tensor<Scalar> cols_;                    // [N, C*k*k, Ho*Wo] each sample's patches, or [threads, ...]
   Tensor<Scalar> thread_dw_t_, thread_db_, thread_dcols_;  // per-thread backward buffers
-  Tensor<Scalar> saved_input_;             // training with patches too large to keep: the input
+  Tensor<Scalar> input_;                   // a copy of the input, unless the patches are kept
   Tensor<Scalar> output_, grad_input_;
 };
 

@@ -4,7 +4,15 @@
 //
 // Contract (see docs/design.md):
 //  - forward(input) computes the output into a buffer the layer owns and returns it; the reference
-//    stays valid until the next forward. It caches what backward needs.
+//    stays valid until the next forward.
+//  - What a layer keeps between forward and backward, it owns. It never keeps a pointer or reference to
+//    a tensor it does not own, the input above all: whatever backward needs from the input it copies or
+//    derives during forward into its own buffers (Linear a copy of x, ReLU its output, MaxPool2d the
+//    offsets of the maxima), in training and evaluation mode alike. So the caller may overwrite or free
+//    the input once forward returns, and a copy of a layer (clone) shares no buffer with the original.
+//    The one reference a layer may hold is a wrapper's to the model it wraps (DataParallel,
+//    HorizontalFlipAverage): the caller owns that model and keeps it alive, and such a wrapper is never
+//    copied.
 //  - backward(grad_output) takes dLoss/dOutput for the last forward and returns dLoss/dInput (a buffer
 //    the layer owns, overwritten on each call). It ADDS dLoss/dParameter into each parameter's grad,
 //    so gradients of several backward passes accumulate until zero_grad().
@@ -76,7 +84,8 @@ class Layer {
   // layer that does not say otherwise is taken not to.
   virtual bool samples_independent() const { return false; }
 
-  // A deep copy: parameters, buffers, generators and mode (DataParallel's replicas).
+  // A deep copy: parameters, buffers, generators and mode (DataParallel's replicas). It shares nothing
+  // with the original (see the contract above).
   virtual std::unique_ptr<Layer> clone() const { throw UsageError(name() + ": this layer cannot be copied"); }
 
   // Training mode (the default) versus evaluation mode: matters to Dropout and BatchNorm.

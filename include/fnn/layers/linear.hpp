@@ -1,10 +1,11 @@
 #pragma once
 // Linear: y = x W^T + b, as torch.nn.Linear.
 //   input  x [N, in]     weight W [out, in]     bias b [out]     output y [N, out]
-// Backward (dy = dLoss/dy):
+// Forward keeps a copy of x for backward. Backward (dy = dLoss/dy):
 //   dW += dy^T x        db += sum over the batch of dy        dx = dy W
 // Each product is one call of core/gemm.hpp, which reads W^T and dy^T where they lie. The threads share
 // the work by blocks of samples or of features (core/parallel.hpp).
+#include <algorithm>
 #include <string>
 
 #include "fnn/core/gemm.hpp"
@@ -43,23 +44,24 @@ class Linear final : public Layer<Scalar> {
     return {input[0], out_};
   }
 
-  // Training keeps a copy of the input for backward; evaluation only refers to it, so a backward after
-  // an evaluation-mode forward needs that input to still exist.
+  // Backward needs x for dW: forward copies it into input_, in training and in evaluation alike, so
+  // that the caller may overwrite or free x before backward. Where the threads split the samples, each
+  // copies its own rows beside its product.
   const Tensor<Scalar>& forward(const Tensor<Scalar>& x) override {
     output_.resize(output_shape(x.shape()));
-    input_saved_ = this->training();
-    if (input_saved_) saved_input_ = x;  // into a buffer that keeps its allocation from step to step
-    eval_input_ = input_saved_ ? nullptr : &x;
+    input_.resize(x.shape());
     const Index n = x.size(0);
     if (n == 0) return output_;  // an empty batch: nothing to compute, and no row to address
     const Scalar* w = weight_.value.data();
     auto y = output_.matrix();
     if (n >= out_) {  // each thread takes a block of samples: y[r0:r1, :] = x[r0:r1, :] W^T + b
       parallel_ranges(n, flops(n), 1, [&](Index r0, Index r1) {
+        std::copy(x.data() + r0 * in_, x.data() + r1 * in_, input_.data() + r0 * in_);
         gemm_transposed_b(r1 - r0, out_, in_, x.data() + r0 * in_, in_, w, in_, &y(r0, 0), out_, false);
         if (has_bias_) y.middleRows(r0, r1 - r0).rowwise() += bias_.value.row_vector();
       });
     } else {  // or a block of output features: y[:, j0:j1] = x W[j0:j1, :]^T + b[j0:j1]
+      copy_reshaped(x, x.shape(), input_);
       parallel_ranges(out_, flops(n), feature_block, [&](Index j0, Index j1) {
         gemm_transposed_b(n, j1 - j0, in_, x.data(), in_, w + j0 * in_, in_, &y(0, j0), out_, false);
         if (has_bias_) y.middleCols(j0, j1 - j0).rowwise() += bias_.value.row_vector().segment(j0, j1 - j0);
@@ -70,15 +72,14 @@ class Linear final : public Layer<Scalar> {
 
   const Tensor<Scalar>& backward(const Tensor<Scalar>& dy) override {
     this->check_backward(dy, output_);
-    const Tensor<Scalar>& input = input_saved_ ? saved_input_ : *eval_input_;
     const Index n = dy.size(0);
-    grad_input_.resize(input.shape());
+    grad_input_.resize(input_.shape());
     if (n == 0) return grad_input_;  // an empty batch adds nothing to the parameters' gradients
     // By blocks of output features for dW and db, by blocks of samples for dx: no two threads write the
     // same element, so nothing needs summing afterwards.
     parallel_ranges(out_, flops(n), feature_block, [&](Index j0, Index j1) {
       Scalar* dw = weight_.grad.data() + j0 * in_;
-      gemm_transposed_a(j1 - j0, in_, n, dy.data() + j0, out_, input.data(), in_, dw, in_, true);
+      gemm_transposed_a(j1 - j0, in_, n, dy.data() + j0, out_, input_.data(), in_, dw, in_, true);
       if (has_bias_) {
         bias_.grad.row_vector().segment(j0, j1 - j0) += dy.matrix().middleCols(j0, j1 - j0).colwise().sum();
       }
@@ -105,9 +106,8 @@ class Linear final : public Layer<Scalar> {
   Index in_, out_;
   bool has_bias_;
   Parameter<Scalar> weight_, bias_;
-  bool input_saved_ = false;                   // training: backward reads saved_input_
-  const Tensor<Scalar>* eval_input_ = nullptr;  // evaluation: the caller's input
-  Tensor<Scalar> saved_input_, output_, grad_input_;
+  Tensor<Scalar> input_;  // [N, in] a copy of the last forward's input, for dW
+  Tensor<Scalar> output_, grad_input_;
 };
 
 }  // namespace fnn
