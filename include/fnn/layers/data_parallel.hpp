@@ -14,8 +14,10 @@
 // up to rounding, a few units in the last place of their magnitude: the parameter gradients are summed
 // in another order, and a product over a share blocks its rows differently from one over the batch
 // (Eigen's product sums a row in an order that depends on where the row falls in its blocking).
-// The model is referenced, not owned: its parameters, buffers, generators and mode are the wrapper's.
-// Its layers must not change while it is wrapped.
+// The model is referenced, not owned (the caller keeps it alive): it is the wrapper's one child, named ""
+// so that its parameters, buffers and generators keep their names, and it takes the wrapper's mode. The
+// replicas are not children: each takes the model's mode at every forward. The model's layers must not
+// change while it is wrapped.
 #include <algorithm>
 #include <exception>
 #include <memory>
@@ -30,7 +32,7 @@ namespace fnn {
 template <class Scalar>
 class DataParallel final : public Layer<Scalar> {
  public:
-  explicit DataParallel(Layer<Scalar>& model) : model_(model) { Layer<Scalar>::set_training(model.training()); }
+  explicit DataParallel(Layer<Scalar>& model) : model_(model) { this->copy_mode_from(model); }
   DataParallel(const DataParallel&) = delete;  // it refers to its model
   DataParallel& operator=(const DataParallel&) = delete;
 
@@ -74,20 +76,7 @@ class DataParallel final : public Layer<Scalar> {
     return grad_input_;
   }
 
-  std::vector<ParameterRef<Scalar>> parameters() override { return model_.parameters(); }
-  std::vector<BufferRef<Scalar>> buffers() override { return model_.buffers(); }
-  std::vector<GeneratorRef> generators() override { return model_.generators(); }
-
-  void set_finite_checks(bool on) override {
-    finite_checks_ = on;
-    model_.set_finite_checks(on);
-    for (auto& r : replicas_) r->set_finite_checks(on);
-  }
-
-  void set_training(bool training) override {
-    Layer<Scalar>::set_training(training);
-    model_.set_training(training);
-  }
+  void visit_children(ChildVisitor<Scalar>& visit) override { visit("", model_); }
 
  private:
   // Clones the model until there is a replica for every share but the first.
@@ -100,7 +89,6 @@ class DataParallel final : public Layer<Scalar> {
     while (static_cast<int>(replicas_.size()) < shares_ - 1) {
       replicas_.push_back(model_.clone());
       Layer<Scalar>& r = *replicas_.back();
-      r.set_finite_checks(finite_checks_);
       replica_parameters_.emplace_back();
       replica_buffers_.emplace_back();
       for (auto& p : r.parameters()) replica_parameters_.back().push_back(p.parameter);
@@ -145,10 +133,12 @@ class DataParallel final : public Layer<Scalar> {
     for_each_share(std::forward<Share>(share), [](int, int) {});
   }
 
-  // Replica r takes the model's mode and its current parameters and buffers (an optimizer or a load
-  // may have changed them since).
+  // Replica r takes the model's mode, finite checks and current parameters and buffers (an optimizer or
+  // a load may have changed them since).
   void copy_model_state(std::size_t r) {
-    if (replicas_[r]->training() != model_.training()) replicas_[r]->set_training(model_.training());
+    Layer<Scalar>& replica = *replicas_[r];
+    if (replica.training() != model_.training()) replica.set_training(model_.training());
+    if (replica.finite_checks() != model_.finite_checks()) replica.set_finite_checks(model_.finite_checks());
     for (std::size_t i = 0; i < model_parameters_.size(); ++i) {
       const Tensor<Scalar>& value = model_parameters_[i]->value;
       std::copy(value.begin(), value.end(), replica_parameters_[r][i]->value.data());
@@ -187,7 +177,6 @@ class DataParallel final : public Layer<Scalar> {
   std::vector<Tensor<Scalar>*> model_buffers_;
   std::vector<std::vector<Parameter<Scalar>*>> replica_parameters_;  // [replica][as model_parameters_]
   std::vector<std::vector<Tensor<Scalar>*>> replica_buffers_;
-  bool finite_checks_ = false;
   int shares_ = 1;  // of the last forward; 1: the model ran alone
   Shape input_shape_;
   std::vector<Tensor<Scalar>> share_inputs_, share_grads_;  // [share]

@@ -3,8 +3,9 @@
 //   input x [N, C, H, W]   output [N, ...] as model's
 // In evaluation mode the output is the mean of the model's outputs for the images and for their mirror
 // images, (model(x) + model(flip(x))) / 2, where flip reverses each row of pixels. In training mode it
-// is the model itself, so it can wrap a model for the whole of a run. The model is referenced, not
-// owned: its parameters, buffers and mode are the wrapper's.
+// is the model itself, so it can wrap a model for the whole of a run. The model is referenced, not owned
+// (the caller keeps it alive): it is the wrapper's one child, named "" so that its parameters, buffers
+// and generators keep their names, and it takes the wrapper's mode.
 #include <string>
 #include <vector>
 
@@ -15,9 +16,7 @@ namespace fnn {
 template <class Scalar>
 class HorizontalFlipAverage final : public Layer<Scalar> {
  public:
-  explicit HorizontalFlipAverage(Layer<Scalar>& model) : model_(model) {
-    Layer<Scalar>::set_training(model.training());
-  }
+  explicit HorizontalFlipAverage(Layer<Scalar>& model) : model_(model) { this->copy_mode_from(model); }
 
   std::string name() const override { return "HorizontalFlipAverage(" + model_.name() + ")"; }
 
@@ -43,15 +42,10 @@ class HorizontalFlipAverage final : public Layer<Scalar> {
     return model_.backward(dy);
   }
 
-  std::vector<ParameterRef<Scalar>> parameters() override { return model_.parameters(); }
-  std::vector<BufferRef<Scalar>> buffers() override { return model_.buffers(); }
-  std::vector<GeneratorRef> generators() override { return model_.generators(); }
-  void set_finite_checks(bool on) override { model_.set_finite_checks(on); }
-
-  void set_training(bool training) override {
-    Layer<Scalar>::set_training(training);
-    model_.set_training(training);
-  }
+  void visit_children(ChildVisitor<Scalar>& visit) override { visit("", model_); }
+  // False although every sample is averaged by itself: the wrapper refers to its model and cannot be
+  // copied, so DataParallel must run it whole (the model's layers then split their own work).
+  bool samples_independent() const override { return false; }
 
  private:
   Layer<Scalar>& model_;

@@ -17,8 +17,11 @@
 //    the layer owns, overwritten on each call). It ADDS dLoss/dParameter into each parameter's grad,
 //    so gradients of several backward passes accumulate until zero_grad().
 //  - Buffers are resized, never reallocated, when the batch shape repeats: no allocation per step.
+//  - A layer made of layers names them in visit_children and nothing else: parameters(), buffers(),
+//    generators(), the training mode, the finite checks and samples_independent() reach them from there.
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "fnn/core/random.hpp"
@@ -58,6 +61,20 @@ struct GeneratorRef {
 };
 
 template <class Scalar>
+class Layer;
+
+// What a layer made of layers hands each of them to, with its name: visit("body", body_). See
+// Layer::visit_children.
+template <class Scalar>
+class ChildVisitor {
+ public:
+  virtual void operator()(std::string_view name, Layer<Scalar>& child) = 0;
+
+ protected:
+  ~ChildVisitor() = default;
+};
+
+template <class Scalar>
 class Layer {
  public:
   virtual ~Layer() = default;
@@ -69,30 +86,57 @@ class Layer {
   virtual const Tensor<Scalar>& forward(const Tensor<Scalar>& input) = 0;
   virtual const Tensor<Scalar>& backward(const Tensor<Scalar>& grad_output) = 0;
 
-  virtual std::vector<ParameterRef<Scalar>> parameters() { return {}; }
-  virtual std::vector<BufferRef<Scalar>> buffers() { return {}; }
-  virtual std::vector<GeneratorRef> generators() { return {}; }
+  // The layers this one is made of, as torch.nn.Module's named children: a layer that contains layers
+  // calls visit(name, child) for each of them, in order ("0", "1", ... in a Sequential; "body", "skip"
+  // in a block of your own); a leaf layer has none. The defaults below go through them, so a layer made
+  // of layers overrides this and none of those. A wrapper that stands for the model it wraps names it ""
+  // (DataParallel): the model's tensors keep their own names. Children are visited afresh on every call,
+  // never registered, so a copy of the layer (clone) visits its own members and not the original's.
+  virtual void visit_children(ChildVisitor<Scalar>& /*visit*/) {}
 
-  // Containers (Sequential) check every layer's output in forward and every input gradient in backward
-  // for NaN and infinity while this is on, and throw NumericalError naming the layer. A leaf layer has
-  // nothing to do: its container checks it.
-  virtual void set_finite_checks(bool /*on*/) {}
+  // A leaf layer returns its own, by local name ({"weight", &weight_}, ...); by default a layer has its
+  // children's, each name prefixed with the child's: "0.weight", "body.1.bias", as PyTorch names them.
+  // A layer with both calls Layer::parameters() for its children's.
+  virtual std::vector<ParameterRef<Scalar>> parameters() { return gather(&Layer::parameters); }
+  virtual std::vector<BufferRef<Scalar>> buffers() { return gather(&Layer::buffers); }
+  virtual std::vector<GeneratorRef> generators() { return gather(&Layer::generators); }
 
   // True when forward computes every sample of the batch by itself, so that shares of a batch give the
   // batch's outputs share by share (DataParallel splits batches only then). Not so for BatchNorm in
-  // training mode (statistics over the batch) or Dropout in training mode (one mask for the batch); a
-  // layer that does not say otherwise is taken not to.
-  virtual bool samples_independent() const { return false; }
+  // training mode (statistics over the batch) or Dropout in training mode (one mask for the batch). A
+  // leaf layer that does not say otherwise is taken not to; a layer with children is when all of them are.
+  virtual bool samples_independent() const {
+    bool any = false, all = true;
+    // The visit only reads: children are reached through the non-const visit_children.
+    const_cast<Layer&>(*this).for_each_child([&](std::string_view, Layer& child) {
+      any = true;
+      all = all && child.samples_independent();
+    });
+    return any && all;
+  }
 
   // A deep copy: parameters, buffers, generators and mode (DataParallel's replicas). It shares nothing
   // with the original (see the contract above).
   virtual std::unique_ptr<Layer> clone() const { throw UsageError(name() + ": this layer cannot be copied"); }
 
-  // Training mode (the default) versus evaluation mode: matters to Dropout and BatchNorm.
-  virtual void set_training(bool training) { training_ = training; }
+  // Training mode (the default) versus evaluation mode: matters to Dropout and BatchNorm. Set on a layer,
+  // it reaches every child.
+  void set_training(bool training) {
+    training_ = training;
+    for_each_child([&](std::string_view, Layer& child) { child.set_training(training); });
+  }
   bool training() const { return training_; }
   void train() { set_training(true); }
   void eval() { set_training(false); }
+
+  // While on, Sequential checks every layer's output in forward and every input gradient in backward for
+  // NaN and infinity and throws NumericalError naming the layer; a layer of your own may read
+  // finite_checks() too. Set on a layer, it reaches every child.
+  void set_finite_checks(bool on) {
+    finite_checks_ = on;
+    for_each_child([&](std::string_view, Layer& child) { child.set_finite_checks(on); });
+  }
+  bool finite_checks() const { return finite_checks_; }
 
   void zero_grad() {
     for (auto& p : parameters()) p.parameter->grad.zero();
@@ -105,6 +149,13 @@ class Layer {
   Layer& operator=(const Layer&) = default;
   Layer& operator=(Layer&&) noexcept = default;
 
+  // This layer alone (not its children) takes `other`'s training mode and finite checks: a wrapper
+  // starts in its model's mode, a container's clone in the container's.
+  void copy_mode_from(const Layer& other) {
+    training_ = other.training_;
+    finite_checks_ = other.finite_checks_;
+  }
+
   // Called at the start of backward: the gradient must match the output of the last forward. Every
   // forward gives its output a rank of 1 or more, an empty batch too ([0, 10]); only a layer that has
   // not run forward holds an output of rank 0.
@@ -116,7 +167,33 @@ class Layer {
   }
 
  private:
+  // Calls f(name, child) for every child, through a visitor on the stack: nothing is allocated, so
+  // DataParallel may ask samples_independent() at every forward.
+  template <class F>
+  void for_each_child(F&& f) {
+    struct Visitor final : ChildVisitor<Scalar> {
+      explicit Visitor(F& f) : f(f) {}
+      void operator()(std::string_view name, Layer& child) override { f(name, child); }
+      F& f;
+    } visitor(f);
+    visit_children(visitor);
+  }
+
+  // The children's references (parameters, buffers or generators), each name prefixed with the child's.
+  template <class Ref>
+  std::vector<Ref> gather(std::vector<Ref> (Layer::*get)()) {
+    std::vector<Ref> all;
+    for_each_child([&](std::string_view name, Layer& child) {
+      for (Ref ref : (child.*get)()) {
+        if (!name.empty()) ref.name = std::string(name) + "." + ref.name;
+        all.push_back(std::move(ref));
+      }
+    });
+    return all;
+  }
+
   bool training_ = true;
+  bool finite_checks_ = false;
 };
 
 }  // namespace fnn

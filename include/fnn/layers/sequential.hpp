@@ -1,7 +1,7 @@
 #pragma once
 // Sequential: layers applied in order, as torch.nn.Sequential. It is itself a Layer, so models nest and
-// gradcheck can check a whole stack. Parameters are named "<index>.<name>" as PyTorch names them.
-#include <algorithm>
+// gradcheck can check a whole stack. Its children are its layers, named by index, so parameters are
+// named "<index>.<name>" as PyTorch names them.
 #include <cstdio>
 #include <iostream>
 #include <memory>
@@ -35,7 +35,8 @@ class Sequential final : public Layer<Scalar> {
     static_assert(std::is_base_of_v<Layer<Scalar>, L>, "Sequential<Scalar>::add takes a Layer<Scalar>");
     auto owned = std::make_unique<L>(std::move(layer));
     L& ref = *owned;
-    ref.set_training(this->training());
+    ref.set_training(this->training());  // a layer joins in the model's mode
+    ref.set_finite_checks(this->finite_checks());
     layers_.push_back(std::move(owned));
     return ref;
   }
@@ -51,15 +52,14 @@ class Sequential final : public Layer<Scalar> {
 
   std::string name() const override { return "Sequential(" + std::to_string(layers_.size()) + " layers)"; }
 
-  bool samples_independent() const override {
-    return std::all_of(layers_.begin(), layers_.end(), [](const auto& l) { return l->samples_independent(); });
+  void visit_children(ChildVisitor<Scalar>& visit) override {
+    for (std::size_t i = 0; i < layers_.size(); ++i) visit(std::to_string(i), *layers_[i]);
   }
 
   std::unique_ptr<Layer<Scalar>> clone() const override {
     auto copy = std::make_unique<Sequential>();
     for (const auto& l : layers_) copy->layers_.push_back(l->clone());
-    copy->Layer<Scalar>::set_training(this->training());
-    copy->finite_checks_ = finite_checks_;
+    copy->copy_mode_from(*this);
     return copy;
   }
 
@@ -75,7 +75,7 @@ class Sequential final : public Layer<Scalar> {
     for (std::size_t i = 0; i < layers_.size(); ++i) {
       x = &in_layer(i, [&] { return "Sequential input " + input.shape().str() + ", "; },
                     [&]() -> const Tensor<Scalar>& { return layers_[i]->forward(*x); });
-      if (finite_checks_ && !x->all_finite()) throw non_finite(i, "output");
+      if (this->finite_checks() && !x->all_finite()) throw non_finite(i, "output");
     }
     return *x;
   }
@@ -86,34 +86,14 @@ class Sequential final : public Layer<Scalar> {
     for (std::size_t i = layers_.size(); i-- > 0;) {
       g = &in_layer(i, [] { return std::string("Sequential backward, "); },
                     [&]() -> const Tensor<Scalar>& { return layers_[i]->backward(*g); });
-      if (finite_checks_ && !g->all_finite()) throw non_finite(i, "gradient with respect to its input");
+      if (this->finite_checks() && !g->all_finite()) throw non_finite(i, "gradient with respect to its input");
     }
     return *g;
   }
 
-  std::vector<ParameterRef<Scalar>> parameters() override {
-    return gather([](Layer<Scalar>& l) { return l.parameters(); });
-  }
-  std::vector<BufferRef<Scalar>> buffers() override {
-    return gather([](Layer<Scalar>& l) { return l.buffers(); });
-  }
-  std::vector<GeneratorRef> generators() override {
-    return gather([](Layer<Scalar>& l) { return l.generators(); });
-  }
-
-  void set_training(bool training) override {
-    Layer<Scalar>::set_training(training);
-    for (auto& l : layers_) l->set_training(training);
-  }
-
-  void set_finite_checks(bool on) override {
-    finite_checks_ = on;
-    for (auto& l : layers_) l->set_finite_checks(on);
-  }
-
   Index parameter_count() {
     Index n = 0;
-    for (auto& p : parameters()) n += p.parameter->value.numel();
+    for (auto& p : this->parameters()) n += p.parameter->value.numel();
     return n;
   }
 
@@ -135,20 +115,6 @@ class Sequential final : public Layer<Scalar> {
   }
 
  private:
-  // Every layer's references (parameters, buffers or generators), each name prefixed with the layer's
-  // index as PyTorch names them: "3.weight".
-  template <class Get>
-  auto gather(Get get) {
-    decltype(get(*layers_.front())) all;
-    for (std::size_t i = 0; i < layers_.size(); ++i) {
-      for (auto ref : get(*layers_[i])) {
-        ref.name = std::to_string(i) + "." + ref.name;
-        all.push_back(std::move(ref));
-      }
-    }
-    return all;
-  }
-
   // Runs one layer's step; a shape or usage error it throws is rethrown with where in the model it
   // happened: "Sequential input [64, 1, 28, 28], layer 5: Linear(...): expected ...".
   template <class Context, class Step>
@@ -168,7 +134,6 @@ class Sequential final : public Layer<Scalar> {
   }
 
   std::vector<std::unique_ptr<Layer<Scalar>>> layers_;
-  bool finite_checks_ = false;
 };
 
 }  // namespace fnn
