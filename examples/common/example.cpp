@@ -69,12 +69,27 @@ void prepare(Settings& s, const std::string& default_out) {
   std::filesystem::remove(probe);
 }
 
+namespace {
+
+// The subset --quick takes of `set`, `size` samples chosen by `rng`. `role` ("training", "test") names the
+// set when it holds fewer.
+fnn::data::Dataset quick_subset(const fnn::data::Dataset& set, fnn::Index size, const char* role, fnn::Rng& rng,
+                                const Settings& s) {
+  if (set.size() < size) {
+    throw fnn::IoError("Fashion-MNIST in " + s.data_dir + ": the " + role + " set holds " + std::to_string(set.size()) +
+                       " images, too few for --quick, which takes " + std::to_string(size) + " of them");
+  }
+  return fnn::data::split(set, static_cast<double>(size) / static_cast<double>(set.size()), rng).first;
+}
+
+}  // namespace
+
 Data load_data(const Settings& s) {
   Data d{fnn::data::load_fashion_mnist(s.data_dir, true), fnn::data::load_fashion_mnist(s.data_dir, false)};
   if (s.quick) {
     fnn::Rng rng(s.seed);
-    d.train = fnn::data::split(d.train, 2000.0 / static_cast<double>(d.train.size()), rng).first;
-    d.test = fnn::data::split(d.test, 1000.0 / static_cast<double>(d.test.size()), rng).first;
+    d.train = quick_subset(d.train, 2000, "training", rng, s);
+    d.test = quick_subset(d.test, 1000, "test", rng, s);
   }
   return d;
 }

@@ -64,14 +64,17 @@ inline std::string fashion_mnist_file(const std::string& folder, const std::stri
 }  // namespace detail
 
 // Loads the training set (train = true) or the test set from `folder`. Besides the IDX checks, throws
-// IoError when the images are not 28 x 28, when the image and label counts differ, or when a label is
-// outside 0-9.
+// IoError when there are no images, when the images are not 28 x 28, when the image and label counts
+// differ, or when a label is outside 0-9.
 inline Dataset load_fashion_mnist(const std::string& folder = default_data_dir(), bool train = true) {
   const std::string prefix = train ? "train" : "t10k";
   const std::string images_path = detail::fashion_mnist_file(folder, prefix + "-images-idx3-ubyte");
   const std::string labels_path = detail::fashion_mnist_file(folder, prefix + "-labels-idx1-ubyte");
 
   IdxArray images = read_idx_images(images_path);
+  if (images.dims[0] == 0) {
+    throw IoError(idx_location(images_path, 4, images.compressed) + "the file holds no images (its header announces 0)");
+  }
   if (images.dims[1] != fashion_mnist_rows || images.dims[2] != fashion_mnist_cols) {
     throw IoError(idx_location(images_path, 8, images.compressed) + "wrong dimensions: images are " +
                   std::to_string(images.dims[1]) + " x " + std::to_string(images.dims[2]) +
