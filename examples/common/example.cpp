@@ -6,12 +6,25 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <type_traits>
 
 EXAMPLE_FNN_TEMPLATES(template)
 
 namespace example {
+
+namespace {
+
+// 0.99, 1000, 1e-05: as short as the number allows.
+std::string plain(double v) {
+  std::ostringstream s;
+  s << v;
+  return s.str();
+}
+
+}  // namespace
 
 void add_settings_flags(CLI::App& app, Settings& s) {
   s.app = &app;
@@ -203,7 +216,57 @@ fnn::metrics::ConfusionMatrix write_report(const Settings& s, const Summary& sum
   return run.confusion;
 }
 
+// The field `key` of the summary `j`, read from `path`: a std::string, a double or a whole number (int,
+// long long). A field that is missing or of another type is an IoError naming the file and the field.
+template <class Field>
+Field summary_field(const nlohmann::json& j, const char* key, const std::string& path) {
+  const auto field = j.find(key);
+  if (field == j.end()) throw fnn::IoError(path + ": the field \"" + key + "\" is missing");
+  const char* expected = "a number";
+  if constexpr (std::is_same_v<Field, std::string>) {
+    if (field->is_string()) return field->template get<std::string>();
+    expected = "a string";
+  } else if constexpr (std::is_integral_v<Field>) {
+    const bool fits = field->is_number_integer() &&
+                      field->template get<double>() >= static_cast<double>(std::numeric_limits<Field>::lowest()) &&
+                      field->template get<double>() <= static_cast<double>(std::numeric_limits<Field>::max());
+    if (fits) return field->template get<Field>();
+    expected = "a whole number";
+  } else {
+    if (field->is_number()) return field->template get<double>();
+  }
+  std::string value = field->dump();
+  if (value.size() > 40) value = value.substr(0, 37) + "...";
+  throw fnn::IoError(path + ": the field \"" + key + "\" should be " + expected + ", it is " + field->type_name() +
+                     " " + value);
+}
+
 }  // namespace
+
+Summary read_summary(const std::string& path) {
+  std::ifstream file(path);
+  if (!file) throw fnn::IoError(path + ": cannot open the summary");
+  const nlohmann::json j = nlohmann::json::parse(file, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) {
+    throw fnn::IoError(path + ": not a summary written by an fnn example (not a JSON object)");
+  }
+  Summary summary;
+  summary.experiment = summary_field<std::string>(j, "experiment", path);
+  summary.architecture = summary_field<std::string>(j, "architecture", path);
+  summary.normalize.mean = summary_field<double>(j, "normalize_mean", path);
+  summary.normalize.stddev = summary_field<double>(j, "normalize_std", path);
+  if (!(summary.normalize.stddev > 0)) {
+    throw fnn::IoError(path + ": the field \"normalize_std\" should be positive, it is " +
+                       plain(summary.normalize.stddev));
+  }
+  summary.seed_accuracy = summary_field<double>(j, "seed_accuracy", path);
+  summary.test_accuracy = summary_field<double>(j, "test_accuracy", path);
+  summary.epochs = summary_field<int>(j, "epochs", path);
+  summary.seconds_per_epoch = summary_field<double>(j, "seconds_per_epoch", path);
+  summary.images_per_second = summary_field<double>(j, "images_per_second", path);
+  summary.parameters = summary_field<long long>(j, "parameters", path);
+  return summary;
+}
 
 fnn::metrics::ConfusionMatrix finish_run(const Settings& s, Summary summary, fnn::Sequential<float>& model,
                                                 const fnn::train::History& history, const Data& data,

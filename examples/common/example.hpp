@@ -110,6 +110,10 @@ struct Summary {
   long long parameters = 0;
 };
 
+// Reads EXPERIMENT.summary.json back (predict, reproduce). A field that is missing or of the wrong type,
+// or a normalisation that is not positive, is an IoError naming the file and the field.
+Summary read_summary(const std::string& path);
+
 // Writes a finished run's files into the output folder: EXPERIMENT.fnn (the model), .history.csv,
 // .summary.json, the figures and .report.html. `summary` arrives with the experiment, architecture,
 // normalisation and accuracies. `classifier` (the model itself when null) classifies the test set for the

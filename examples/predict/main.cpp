@@ -3,11 +3,24 @@
 // likely classes are printed with their probabilities.
 //   predict out/seed002_cnn/seed002_cnn.fnn shirt.jpg
 // The architecture and normalisation come from the .summary.json written beside the model.
-#include <fstream>
-#include <iostream>
-#include <nlohmann/json.hpp>
+#include <cstdio>
+#include <string>
 
 #include "common/example.hpp"
+
+namespace {
+
+// The model the summary names, untrained; an unknown name is the summary file's fault.
+fnn::Sequential<float> architecture(const example::Summary& summary, const std::string& summary_path) {
+  fnn::Rng rng(0);
+  try {
+    return fnn::models::by_name<float>(summary.architecture, rng);
+  } catch (const fnn::ValueError& e) {
+    throw fnn::IoError(summary_path + ": the field \"architecture\": " + e.what());
+  }
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app("Classify images with a saved fnn model", "predict");
@@ -19,21 +32,13 @@ int main(int argc, char** argv) {
   app.add_option("--top", k, "How many classes to print")->capture_default_str()->check(CLI::Range(1, 10));
   return example::run(app, argc, argv, [&] {
     const std::string summary_path = model_path.substr(0, model_path.rfind(".fnn")) + ".summary.json";
-    std::ifstream summary_file(summary_path);
-    if (!summary_file) throw fnn::IoError(summary_path + ": cannot open the summary written beside the model");
-    const nlohmann::json summary = nlohmann::json::parse(summary_file, nullptr, false);
-    if (summary.is_discarded() || !summary.contains("architecture") || !summary.contains("normalize_mean") ||
-        !summary.contains("normalize_std")) {
-      throw fnn::IoError(summary_path + ": not a summary written by an fnn example");
-    }
-    fnn::Rng rng(0);
-    auto model = fnn::models::by_name<float>(summary["architecture"].get<std::string>(), rng);
+    const example::Summary summary = example::read_summary(summary_path);
+    fnn::Sequential<float> model = architecture(summary, summary_path);
     fnn::load(model, model_path);
     model.eval();
-    const fnn::data::Normalize normalize{summary["normalize_mean"].get<double>(), summary["normalize_std"].get<double>()};
     for (const std::string& path : images) {
       const fnn::data::Dataset one = fnn::data::fashion_mnist_like(fnn::read_gray_image(path));
-      const auto& scores = model.forward(fnn::data::image_tensor<float>(one, 0, normalize));
+      const auto& scores = model.forward(fnn::data::image_tensor<float>(one, 0, summary.normalize));
       std::printf("%s\n", path.c_str());
       for (const auto& p : fnn::metrics::top_k(scores, 0, k)) {
         std::printf("  %-12s %6.2f%%\n", fnn::data::fashion_mnist_class_name(p.label).c_str(), 100 * p.probability);

@@ -54,14 +54,8 @@ std::string program_dir() {
   return ec ? std::string(".") : exe.parent_path().string();
 }
 
-nlohmann::json read_summary(const std::string& path) {
-  std::ifstream f(path);
-  const nlohmann::json j = nlohmann::json::parse(f, nullptr, false);
-  for (const char* key : {"seed_accuracy", "test_accuracy", "epochs", "seconds_per_epoch", "images_per_second"}) {
-    if (!f || j.is_discarded() || !j.contains(key)) throw fnn::IoError(path + ": missing or unreadable summary");
-  }
-  return j;
-}
+// A number as the summary's JSON writes it, for the CSV table.
+std::string json_number(double value) { return nlohmann::json(value).dump(); }
 
 // The first line of a command's output, "" if it fails.
 std::string first_line_of(const std::string& command) {
@@ -141,19 +135,20 @@ int main(int argc, char** argv) {
       std::fflush(stdout);
       if (std::system(command.c_str()) != 0) throw fnn::Error(e.program + " failed; see its output above");
       for (const std::string& name : e.summaries) {
-        const nlohmann::json j = read_summary(out + "/" + name + ".summary.json");
+        const example::Summary summary = example::read_summary(out + "/" + name + ".summary.json");
         char line[256];
         std::snprintf(line, sizeof line, "| %s | %.2f%% | %.2f%% | %d | %.1f | %.0f |", name.c_str(),
-                      100 * j["seed_accuracy"].get<double>(), 100 * j["test_accuracy"].get<double>(),
-                      j["epochs"].get<int>(), j["seconds_per_epoch"].get<double>(), j["images_per_second"].get<double>());
+                      100 * summary.seed_accuracy, 100 * summary.test_accuracy, summary.epochs,
+                      summary.seconds_per_epoch, summary.images_per_second);
         rows.push_back(line);
         md << line << '\n';
-        csv << name << ',' << j["seed_accuracy"] << ',' << j["test_accuracy"] << ',' << j["epochs"] << ','
-            << j["seconds_per_epoch"] << ',' << j["images_per_second"] << '\n';
-        record["experiments"].push_back({{"name", name}, {"program", e.program}, {"args", e.args},
-                                         {"seed_accuracy", j["seed_accuracy"]}, {"fnn_accuracy", j["test_accuracy"]},
-                                         {"epochs", j["epochs"]}, {"seconds_per_epoch", j["seconds_per_epoch"]},
-                                         {"images_per_second", j["images_per_second"]}});
+        csv << name << ',' << json_number(summary.seed_accuracy) << ',' << json_number(summary.test_accuracy) << ','
+            << summary.epochs << ',' << json_number(summary.seconds_per_epoch) << ','
+            << json_number(summary.images_per_second) << '\n';
+        record["experiments"].push_back(
+            {{"name", name}, {"program", e.program}, {"args", e.args}, {"seed_accuracy", summary.seed_accuracy},
+             {"fnn_accuracy", summary.test_accuracy}, {"epochs", summary.epochs},
+             {"seconds_per_epoch", summary.seconds_per_epoch}, {"images_per_second", summary.images_per_second}});
       }
     }
     record["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
