@@ -3,6 +3,8 @@
 #include "common/example.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -24,18 +26,53 @@ std::string plain(double v) {
   return s.str();
 }
 
+// A check that reads the whole value as a finite number and takes it when `accept` does; `range` ends
+// the message, "expected a number <range>, got <value>".
+CLI::Validator number_check(const std::string& range, const std::string& usage,
+                            const std::function<bool(double)>& accept) {
+  return CLI::Validator(
+      [range, accept](std::string& value) {
+        char* stop = nullptr;
+        const double parsed = std::strtod(value.c_str(), &stop);
+        if (value.empty() || stop != value.c_str() + value.size() || !std::isfinite(parsed) || !accept(parsed)) {
+          return "expected a number " + range + ", got " + value;
+        }
+        return std::string();
+      },
+      usage);
+}
+
 }  // namespace
+
+CLI::Validator number_in(double least, double most) {
+  return number_check("from " + plain(least) + " to " + plain(most), "in [" + plain(least) + " - " + plain(most) + "]",
+                      [least, most](double v) { return v >= least && v <= most; });
+}
+
+CLI::Validator number_at_least(double least) {
+  return number_check("of at least " + plain(least), least == 0 ? "NONNEGATIVE" : ">= " + plain(least),
+                      [least](double v) { return v >= least; });
+}
+
+CLI::Validator number_above(double least) {
+  return number_check("above " + plain(least), least == 0 ? "POSITIVE" : "> " + plain(least),
+                      [least](double v) { return v > least; });
+}
 
 void add_settings_flags(CLI::App& app, Settings& s) {
   s.app = &app;
   app.add_option("--epochs", s.epochs, "Training epochs")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber)
+      ->transform(whole_number(1))
       ->each([&s](const std::string&) { s.epochs_given = true; });
-  app.add_option("--batch-size", s.batch_size, "Mini-batch size")->capture_default_str()->check(CLI::PositiveNumber);
-  app.add_option("--lr", s.lr, "Learning rate")->capture_default_str()->check(CLI::NonNegativeNumber);
-  app.add_option("--seed", s.seed, "Seed of every random draw")->capture_default_str();
-  app.add_option("--threads", s.threads, "OpenMP threads")->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--batch-size", s.batch_size, "Mini-batch size")
+      ->capture_default_str()
+      ->transform(whole_number<fnn::Index>(1));
+  app.add_option("--lr", s.lr, "Learning rate")->capture_default_str()->check(number_at_least(0));
+  app.add_option("--seed", s.seed, "Seed of every random draw")
+      ->capture_default_str()
+      ->transform(whole_number<std::uint64_t>(0));
+  app.add_option("--threads", s.threads, "OpenMP threads")->capture_default_str()->transform(whole_number(1));
   app.add_option("--data", s.data_dir, "Fashion-MNIST folder (or set FNN_DATA)")->capture_default_str();
   app.add_option("--out", s.out_dir, "Output folder for the model, history and summary")->capture_default_str();
   app.add_flag("--quick", s.quick, "Smoke test: 2,000 training and 1,000 test images, one epoch unless --epochs");

@@ -3,10 +3,13 @@
 // reporting with exit status 2, the run's output folder, and the files a finished run leaves there (model,
 // history, figures, report, summary.json through nlohmann/json); example.cpp has the code.
 #include <CLI/CLI.hpp>
+#include <charconv>
 #include <cstdint>
 #include <fnn/extras.hpp>
 #include <functional>
+#include <limits>
 #include <string>
+#include <system_error>
 
 // The fnn templates the example programs use are instantiated once, in example.cpp, rather than in each
 // program (EXAMPLE_FNN_TEMPLATES(extern template) here, EXAMPLE_FNN_TEMPLATES(template) there): a seed
@@ -64,6 +67,40 @@ struct Settings {
   bool quiet = false;   // no progress line and no line per epoch
   const CLI::App* app = nullptr;  // the flags as given, for the report
 };
+
+// Checks for flags, in place of CLI11's own, which let wrong values through: CLI11 reads "-1" for an
+// unsigned seed as 18446744073709551615, a number beyond 64 bits as the largest one, "010" as octal, and
+// NaN as within any range; and its PositiveNumber names the range 0 to DBL_MAX, written out in full.
+
+// A whole number from `least` to `most`, in plain decimal; give it to an option's transform(), which
+// hands CLI11 the number written out again, so that CLI11 reads it as decimal too. The usage names the
+// range as CLI11's own checks do ("INT:POSITIVE").
+template <class Integer>
+CLI::Validator whole_number(Integer least, Integer most = std::numeric_limits<Integer>::max()) {
+  const std::string range = std::to_string(least) + " to " + std::to_string(most);
+  const bool open_ended = most == std::numeric_limits<Integer>::max();
+  const std::string usage = open_ended && least == 0   ? "NONNEGATIVE"
+                            : open_ended && least == 1 ? "POSITIVE"
+                                                       : "in [" + std::to_string(least) + " - " + std::to_string(most) +
+                                                             "]";
+  return CLI::Validator(
+      [least, most, range](std::string& value) {
+        Integer parsed{};
+        const char* end = value.data() + value.size();
+        const auto [stop, error] = std::from_chars(value.data(), end, parsed);
+        if (error != std::errc() || stop != end || parsed < least || parsed > most) {
+          return "expected a whole number from " + range + ", got " + value;
+        }
+        value = std::to_string(parsed);
+        return std::string();
+      },
+      usage);
+}
+
+// A finite number: from `least` to `most`; at least `least`; above `least`.
+CLI::Validator number_in(double least, double most);
+CLI::Validator number_at_least(double least);
+CLI::Validator number_above(double least);
 
 // The flags of Settings, parsed into `s`.
 void add_settings_flags(CLI::App& app, Settings& s);

@@ -29,7 +29,9 @@ int main(int argc, char** argv) {
   int k = 3;
   app.add_option("model", model_path, "Model file written by a training example (NAME.fnn)")->required()->check(CLI::ExistingFile);
   app.add_option("images", images, "PNG or JPEG files")->required()->check(CLI::ExistingFile);
-  app.add_option("--top", k, "How many classes to print")->capture_default_str()->check(CLI::Range(1, 10));
+  app.add_option("--top", k, "How many classes to print")
+      ->capture_default_str()
+      ->transform(example::whole_number(1, 10));
   return example::run(app, argc, argv, [&] {
     const std::string summary_path = model_path.substr(0, model_path.rfind(".fnn")) + ".summary.json";
     const example::Summary summary = example::read_summary(summary_path);

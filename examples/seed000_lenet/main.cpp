@@ -105,8 +105,12 @@ int main(int argc, char** argv) {
   std::vector<double> lrs{0.01, 0.001};
   app.add_flag("--raw", raw, "Train on raw [0, 1] inputs instead of standardised ones");
   app.add_flag("--sweep", do_sweep, "Train the grid instead of one model and write sweep.csv");
-  app.add_option("--sweep-batch-sizes", batch_sizes, "Batch sizes of the sweep")->capture_default_str()->check(CLI::PositiveNumber);
-  app.add_option("--sweep-lrs", lrs, "Learning rates of the sweep")->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--sweep-batch-sizes", batch_sizes, "Batch sizes of the sweep")
+      ->capture_default_str()
+      ->transform(example::whole_number<fnn::Index>(1));
+  app.add_option("--sweep-lrs", lrs, "Learning rates of the sweep")
+      ->capture_default_str()
+      ->check(example::number_above(0));
   return example::run(app, argc, argv, [&] {
     if (do_sweep && s.resume) throw fnn::ValueError("--resume continues a single run, not a --sweep");
     example::prepare(s, "out/seed000_lenet");

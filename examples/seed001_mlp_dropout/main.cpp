@@ -68,8 +68,10 @@ int main(int argc, char** argv) {
   app.get_option("--lr")->default_str("0.003 / 0.0007");
   int which = 0;
   fnn::Index index = 0;
-  app.add_option("--model", which, "1 or 2; both when omitted")->check(CLI::Range(1, 2));
-  app.add_option("--index", index, "Test image to classify")->capture_default_str();
+  app.add_option("--model", which, "1 or 2; both when omitted")->transform(example::whole_number(1, 2));
+  app.add_option("--index", index, "Test image to classify")
+      ->capture_default_str()
+      ->transform(example::whole_number<fnn::Index>(0));
   return example::run(app, argc, argv, [&] {
     const int epochs_flag = s.epochs;
     example::prepare(s, "out/seed001_mlp_dropout");

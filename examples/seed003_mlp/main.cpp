@@ -65,7 +65,9 @@ int main(int argc, char** argv) {
   settings.lr = 0.001;
   example::add_settings_flags(app, settings);
   fnn::Index index = 1;
-  app.add_option("--index", index, "Test image to classify and save as image.png")->capture_default_str();
+  app.add_option("--index", index, "Test image to classify and save as image.png")
+      ->capture_default_str()
+      ->transform(example::whole_number<fnn::Index>(0));
   return example::run(app, argc, argv, [&] {
     example::prepare(settings, "out/seed003_mlp");
     const example::Data data = example::load_data(settings);

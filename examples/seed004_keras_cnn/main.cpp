@@ -25,7 +25,9 @@ int main(int argc, char** argv) {
   example::add_settings_flags(app, s);
   int arch = 3;
   bool batchnorm = true, flip = false, augment = false, sgd = false, flip_average = false;
-  app.add_option("--arch", arch, "Architecture 1, 2 or 3 (VGG-like)")->capture_default_str()->check(CLI::Range(1, 3));
+  app.add_option("--arch", arch, "Architecture 1, 2 or 3 (VGG-like)")
+      ->capture_default_str()
+      ->transform(example::whole_number(1, 3));
   app.add_flag("--batchnorm,!--no-batchnorm", batchnorm, "Architecture 3 with its BatchNorm layers (default)")
       ->default_str("true");  // for the report and summary, which list the defaults too
   bool keras_defaults = false;
@@ -35,20 +37,20 @@ int main(int argc, char** argv) {
   fnn::models::VggDropout dropout;
   app.add_option("--block-dropout", dropout.after_blocks, "Architecture 3: dropout rate after each conv block")
       ->capture_default_str()
-      ->check(CLI::Range(0.0, 0.99));
+      ->check(example::number_in(0.0, 0.99));
   app.add_option("--dense-dropout", dropout.after_dense, "Architecture 3: dropout rate after the hidden dense layer")
       ->capture_default_str()
-      ->check(CLI::Range(0.0, 0.99));
+      ->check(example::number_in(0.0, 0.99));
   app.add_flag("--flip", flip, "Random horizontal flip of the training images");
   app.add_flag("--augment", augment, "Random crop (padding 2) and horizontal flip of the training images");
   double erase = 0;
   app.add_option("--erase", erase, "Random erasing: probability that a training image loses a random rectangle")
       ->capture_default_str()
-      ->check(CLI::Range(0.0, 1.0));
+      ->check(example::number_in(0.0, 1.0));
   double label_smoothing = 0;
   app.add_option("--label-smoothing", label_smoothing, "Label smoothing of the cross-entropy loss")
       ->capture_default_str()
-      ->check(CLI::Range(0.0, 1.0));
+      ->check(example::number_in(0.0, 1.0));
   app.add_flag("--flip-average", flip_average,
                "Test-time augmentation: average the outputs for each test image and its mirror image");
   bool one_cycle = false;
@@ -58,19 +60,19 @@ int main(int argc, char** argv) {
   app.add_option("--ema", ema_decay,
                  "Evaluate (and save) an exponential moving average of the weights with this decay per step; 0: off")
       ->capture_default_str()
-      ->check(CLI::Range(0.0, 0.99999));
+      ->check(example::number_in(0.0, 0.99999));
   double ema_warmup = 10;
   app.add_option("--ema-warmup", ema_warmup,
                  "The average's decay is min(D, (1 + n) / (W + n)) after n steps: larger W forgets the early steps "
                  "sooner; 1 means no warm-up")
       ->capture_default_str()
-      ->check(CLI::Range(1.0, 1000.0));
+      ->check(example::number_in(1.0, 1000.0));
   CLI::Option* sgd_flag =
       app.add_flag("--sgd", sgd, "SGD with Nesterov momentum 0.9 and weight decay 5e-4 in place of Adam");
   double weight_decay = 0;
   app.add_option("--weight-decay", weight_decay, "AdamW: Adam with this decoupled weight decay (torch.optim.AdamW)")
       ->capture_default_str()
-      ->check(CLI::Range(0.0, 1.0))
+      ->check(example::number_in(0.0, 1.0))
       ->excludes(sgd_flag);
   return example::run(app, argc, argv, [&] {
     example::prepare(s, "out/seed004_keras_cnn");
