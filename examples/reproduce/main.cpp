@@ -5,6 +5,7 @@
 // and, with --record DIR, to DIR/DATE-CPU.json.
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -52,6 +53,40 @@ std::string program_dir() {
   std::error_code ec;
   const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
   return ec ? std::string(".") : exe.parent_path().string();
+}
+
+// --only's check: one of the programs above.
+CLI::Validator known_program() {
+  std::string programs;
+  for (const Experiment& e : experiments) programs += (programs.empty() ? "" : ", ") + e.program;
+  return CLI::Validator(
+      [programs](std::string& value) {
+        const bool known = std::any_of(experiments.begin(), experiments.end(),
+                                       [&value](const Experiment& e) { return e.program == value; });
+        return known ? std::string() : "no program " + value + "; the programs are " + programs;
+      },
+      "PROGRAM");
+}
+
+// With --resume, a program continues from its checkpoints when it has one for each of its experiments,
+// and starts over when it has not: it was never started, or stopped before its first checkpoint.
+bool resumable(const Experiment& e, const std::string& out) {
+  return std::all_of(e.summaries.begin(), e.summaries.end(), [&out](const std::string& name) {
+    return std::filesystem::exists(out + "/" + name + ".checkpoint");
+  });
+}
+
+// The command that runs experiment `e` into `out`, passing on the flags reproduce was given.
+std::string command_for(const Experiment& e, const example::Settings& s, const std::string& out) {
+  std::string command = shell_quote(program_dir() + "/" + e.program);
+  for (const std::string& a : e.args) command += " " + a;
+  command += " --seed " + std::to_string(s.seed) + " --threads " + std::to_string(s.threads) + " --data " +
+             shell_quote(s.data_dir) + " --out " + shell_quote(out);
+  if (s.quick) command += " --quick";
+  if (s.quiet) command += " --quiet";
+  if (!s.finite_checks) command += " --no-finite-checks";
+  if (s.resume && resumable(e, out)) command += " --resume";
+  return command;
 }
 
 // A number as the summary's JSON writes it, for the CSV table.
@@ -109,8 +144,11 @@ int main(int argc, char** argv) {
   app.remove_option(app.get_option("--epochs"));
   app.remove_option(app.get_option("--batch-size"));
   app.remove_option(app.get_option("--lr"));
+  app.remove_option(app.get_option("--cosine"));  // each experiment has its own schedule
+  app.get_option("--resume")->description(
+      "Continue each program from its checkpoints in the output folder; one without them starts over");
   std::vector<std::string> only;
-  app.add_option("--only", only, "Run only these programs (e.g. seed002_cnn)");
+  app.add_option("--only", only, "Run only these programs (e.g. seed002_cnn)")->check(known_program());
   std::string record_dir;
   app.add_option("--record", record_dir, "Also write the run's record to this folder (docs/records/reproduce)");
   return example::run(app, argc, argv, [&] {
@@ -127,10 +165,7 @@ int main(int argc, char** argv) {
     for (const Experiment& e : experiments) {
       if (!only.empty() && std::find(only.begin(), only.end(), e.program) == only.end()) continue;
       const std::string out = s.out_dir + "/" + e.program;
-      std::string command = shell_quote(program_dir() + "/" + e.program);
-      for (const std::string& a : e.args) command += " " + a;
-      command += " --seed " + std::to_string(s.seed) + " --threads " + std::to_string(s.threads) + " --data " +
-                 shell_quote(s.data_dir) + " --out " + shell_quote(out) + (s.quick ? " --quick" : "");
+      const std::string command = command_for(e, s, out);
       std::printf("\n=== %s\n", command.c_str());
       std::fflush(stdout);
       if (std::system(command.c_str()) != 0) throw fnn::Error(e.program + " failed; see its output above");
