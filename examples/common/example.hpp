@@ -12,8 +12,9 @@
 #include <system_error>
 
 // The fnn templates the example programs use are instantiated once, in example.cpp, rather than in each
-// program (EXAMPLE_FNN_TEMPLATES(extern template) here, EXAMPLE_FNN_TEMPLATES(template) there): a seed
-// program then compiles in 15-23 s instead of 42-61 s (test preset, 2026-12-01).
+// program (EXAMPLE_FNN_TEMPLATES(extern template) here, EXAMPLE_FNN_TEMPLATES(template) there): the
+// layers' kernels are the bulk of a program's compile time, and each program would otherwise compile them
+// again.
 #define EXAMPLE_FNN_TEMPLATES(INSTANTIATE)                                                                    \
   namespace fnn {                                                                                            \
   INSTANTIATE class Conv2d<float>;                                                                           \

@@ -4,9 +4,8 @@
 // single-threaded inside one thread's share. Eigen's own threading is therefore switched off, by
 // set_num_threads and, for programs that never call it, by the first fnn kernel that runs (a one-time,
 // process-wide setting of Eigen's; call Eigen::setNbThreads afterwards to change it for code of your own).
-// At small sizes Eigen's parallel product costs far more than it saves (on this project's 2-core machine
-// a 12 x 150 x 64 product took 5 ms with Eigen's two threads and 10 us with one; docs/performance.md), and
-// inside fnn's loops it would be nested parallelism.
+// At the small sizes of a layer's share, waking Eigen's threads costs far more than the product itself,
+// and inside fnn's loops it would be nested parallelism.
 #include <Eigen/Core>
 #include <algorithm>
 
@@ -64,9 +63,8 @@ inline int thread_index() { return detail::loop_thread; }
 
 // Below this much work a loop runs on one thread: waking the other threads costs more than it saves.
 // Work is counted in floating-point operations; a memory-bound loop counts elementwise_work per element.
-// Measured on the 2-core machine (docs/performance.md): a 20 x 192 x 120 product (0.9 MFLOP) is slower
-// on two threads, a 64 x 784 x 128 product (12.8 MFLOP) 1.6x faster; ReLU on 1.6 million elements is
-// 1.7x faster.
+// The threshold sits between a product of about one million operations, which two threads do not
+// speed up, and one of about ten million, which they do.
 inline constexpr double parallel_work_threshold = 2e6;
 inline double elementwise_work(Index elements) { return 8.0 * static_cast<double>(elements); }
 

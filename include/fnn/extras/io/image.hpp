@@ -36,7 +36,7 @@ bool encode_gray_png(const std::uint8_t* pixels, int width, int height, std::vec
 
 namespace detail {
 
-// Debian 12's stb_image (git 2022-09-08) mishandles Huffman tables in two ways, both fixed upstream later
+// Debian 12's stb_image (2.27) mishandles Huffman tables in two ways, both fixed upstream later
 // and found by tests/fuzz/fuzz_image: it writes past its arrays when a DHT segment declares more than 256
 // codes in one table, and it decodes a scan with a table that no DHT segment defined, taking whatever its
 // freshly allocated memory holds for that table (an index computed from it reads far outside the table;
