@@ -70,9 +70,8 @@ class Conv2d final : public Layer<Scalar> {
     const Index n_batch = x.size(0), rows = patch_size(), plane = output_plane();
     // Forward keeps what backward needs: in training every sample's patches while they fit in the caches,
     // else a copy of the input, from which backward makes them again. Patches that do not fit are written
-    // out to memory and read back, which costs more than making them twice (the VGG-like model's wide
-    // layers: forward + backward 8-12% faster). Evaluation, where a backward is rare, keeps the copy of the
-    // input and one buffer of patches per thread.
+    // out to memory and read back, which costs more than making them twice. Evaluation, where a backward
+    // is rare, keeps the copy of the input and one buffer of patches per thread.
     patches_kept_ = this->training() && n_batch * rows * plane <= kept_patches_limit;
     if (!patches_kept_) copy_reshaped(x, x.shape(), input_);
     set_geometry(x.shape());
