@@ -31,6 +31,11 @@ while(TRUE)
   if(NOT rc EQUAL 0)
     message(FATAL_ERROR "${MARKDOWN}: C++ block ${index} exits with ${rc}:\n${out}\n${err}")
   endif()
+  # A reader takes what the documentation prints as what fnn gives: a negative zero or a NaN there is a
+  # fault shown to every reader.
+  if(out MATCHES "(^|[^0-9.])-0([^0-9.]|$)" OR out MATCHES "(^|[^A-Za-z])-?nan([^A-Za-z]|$)")
+    message(FATAL_ERROR "${MARKDOWN}: C++ block ${index} prints a negative zero or a NaN:\n${out}")
+  endif()
   message(STATUS "${MARKDOWN}: C++ block ${index} compiles and runs")
 endwhile()
 if(index EQUAL 0)
