@@ -42,8 +42,8 @@ inline const SeedModel& seed_model(const std::string& name) {
 
 inline std::unique_ptr<fnn::Optimizer<float>> make_optimizer(const SeedModel& m, fnn::Sequential<float>& model) {
   if (m.optimizer == OptimizerKind::adam)
-    return std::make_unique<fnn::Adam<float>>(model.parameters(), fnn::AdamOptions{m.lr});
-  return std::make_unique<fnn::SGD<float>>(model.parameters(), fnn::SGDOptions{m.lr, 0.9});
+    return std::make_unique<fnn::Adam<float>>(model.parameters(), fnn::AdamOptions().lr(m.lr));
+  return std::make_unique<fnn::SGD<float>>(model.parameters(), fnn::SGDOptions().lr(m.lr).momentum(0.9));
 }
 
 // A model with its optimizer and loss, ready for training steps on [batch, 1, 28, 28] images. Training

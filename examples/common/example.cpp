@@ -229,7 +229,10 @@ void write_summary(const Settings& s, const Summary& summary) {
 fnn::metrics::ConfusionMatrix write_report(const Settings& s, const Summary& summary, fnn::Sequential<float>& model,
                                            const fnn::train::History& history, const Data& data,
                                            fnn::Layer<float>& classifier) {
-  fnn::data::DataLoader<float> test(data.test, {1000, false, false, summary.normalize});
+  fnn::data::LoaderOptions test_options;
+  test_options.batch_size = 1000;
+  test_options.normalize = summary.normalize;
+  fnn::data::DataLoader<float> test(data.test, test_options);
   const fnn::Targets predicted = fnn::train::predict(classifier, test);
   fnn::report::TrainingRun run;
   run.experiment = summary.experiment;

@@ -34,7 +34,7 @@ TrialResult run_trial(const example::Data& data, example::Settings s, const Tria
   auto train_eval = example::make_loader(data.train, s, normalize, false, rng);
   auto test = example::make_loader(data.test, s, normalize, false, rng);
   TrialResult r{fnn::models::lenet<float>(rng), normalize, {}, 0, 0};
-  fnn::Adam<float> adam(r.model.parameters(), {trial.lr});
+  fnn::Adam<float> adam(r.model.parameters(), fnn::AdamOptions().lr(trial.lr));
   fnn::CrossEntropyLoss<float> loss;
   if (experiment.empty()) s.quiet = true;
   fnn::train::FitOptions<float> options = example::fit_options(s, adam, experiment);

@@ -43,7 +43,7 @@ void run_variant(const Variant& v, example::Settings s, const example::Data& dat
   auto validation = example::make_loader(validation_set, s, normalize, false, rng);
   auto test = example::make_loader(data.test, s, normalize, false, rng);
   fnn::Sequential<float> model = fnn::models::by_name<float>(v.architecture, rng);
-  fnn::Adam<float> adam(model.parameters(), {s.lr});
+  fnn::Adam<float> adam(model.parameters(), fnn::AdamOptions().lr(s.lr));
   fnn::NLLLoss<float> loss;
   fnn::train::FitOptions<float> options = example::fit_options(s, adam, v.name);
   options.validation = &validation;

@@ -18,7 +18,7 @@ int main(int argc, char** argv) {
     auto test = example::make_loader(data.test, s, {}, false, rng);
     fnn::Sequential<float> model = fnn::models::cnn_20_50<float>(rng);
     model.summary({1, 1, 28, 28});
-    fnn::SGD<float> sgd(model.parameters(), {s.lr, 0.9});
+    fnn::SGD<float> sgd(model.parameters(), fnn::SGDOptions().lr(s.lr).momentum(0.9));
     fnn::CrossEntropyLoss<float> loss;
     fnn::train::FitOptions<float> options = example::fit_options(s, sgd, "seed002_cnn");
     options.test = &test;

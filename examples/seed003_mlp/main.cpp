@@ -22,7 +22,7 @@ Loader get_data_loader(const fnn::data::Dataset& dataset, bool training, fnn::Rn
 Model build_model(fnn::Rng& rng) { return fnn::models::mlp<float>(rng); }
 
 fnn::train::History train_model(Model& model, Loader& train_loader, Criterion& criterion, int epochs) {
-  fnn::SGD<float> optimizer(model.parameters(), {settings.lr, 0.9});
+  fnn::SGD<float> optimizer(model.parameters(), fnn::SGDOptions().lr(settings.lr).momentum(0.9));
   example::Settings s = settings;
   s.epochs = epochs;
   fnn::train::FitOptions<float> options =

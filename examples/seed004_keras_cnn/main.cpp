@@ -99,12 +99,12 @@ int main(int argc, char** argv) {
     model.summary({1, 1, 28, 28});
     std::unique_ptr<fnn::Optimizer<float>> optimizer;
     if (sgd) {
-      optimizer = std::make_unique<fnn::SGD<float>>(model.parameters(), fnn::SGDOptions{s.lr, 0.9, 0.0, 5e-4, true});
+      const auto sgd_options = fnn::SGDOptions().lr(s.lr).momentum(0.9).weight_decay(5e-4).nesterov(true);
+      optimizer = std::make_unique<fnn::SGD<float>>(model.parameters(), sgd_options);
     } else {
-      fnn::AdamOptions adam{s.lr};
-      adam.weight_decay = weight_decay;
-      adam.decoupled_weight_decay = weight_decay > 0;
-      optimizer = std::make_unique<fnn::Adam<float>>(model.parameters(), adam);
+      const auto adam_options =
+          fnn::AdamOptions().lr(s.lr).weight_decay(weight_decay).decoupled_weight_decay(weight_decay > 0);
+      optimizer = std::make_unique<fnn::Adam<float>>(model.parameters(), adam_options);
     }
     fnn::CrossEntropyLoss<float> loss(label_smoothing);
     const std::string experiment = "seed004_arch" + std::to_string(arch);

@@ -151,7 +151,7 @@ TEST_CASE("A model with a composite layer trains with fit, split between the thr
   // Without dropout every layer computes each sample by itself: fit's DataParallel clones the block.
   Sequential<float> model = model_with_block<float>(rng, 0.0);
   CHECK(model.samples_independent());
-  SGD<float> optimizer(model.parameters(), SGDOptions{0.1, 0.9});
+  SGD<float> optimizer(model.parameters(), SGDOptions().lr(0.1).momentum(0.9));
   CrossEntropyLoss<float> loss;
   train::FitOptions<float> options;
   options.epochs = 8;

@@ -34,20 +34,36 @@ TEST_CASE("SGD and Adam minimise a convex quadratic") {
   };
   Parameter<double> p1 = fresh(), p2 = fresh(), p3 = fresh(), p4 = fresh();
   const double start = bowl.value(p1.value);
-  SGD<double> sgd({{"p", &p1}}, {0.1});
-  SGD<double> momentum({{"p", &p2}}, {0.05, 0.9});
-  SGD<double> nesterov({{"p", &p3}}, {0.05, 0.9, 0.0, 0.0, true});
-  Adam<double> adam({{"p", &p4}}, {0.1});
+  SGD<double> sgd({{"p", &p1}}, SGDOptions().lr(0.1));
+  SGD<double> momentum({{"p", &p2}}, SGDOptions().lr(0.05).momentum(0.9));
+  SGD<double> nesterov({{"p", &p3}}, SGDOptions().lr(0.05).momentum(0.9).nesterov(true));
+  Adam<double> adam({{"p", &p4}}, AdamOptions().lr(0.1));
   CHECK(minimise(sgd, p1, bowl, 300) < 1e-8 * start);
   CHECK(minimise(momentum, p2, bowl, 300) < 1e-8 * start);
   CHECK(minimise(nesterov, p3, bowl, 300) < 1e-8 * start);
   CHECK(minimise(adam, p4, bowl, 500) < 1e-4 * start);
 }
 
+TEST_CASE("Optimizer options are set by name, the others keeping PyTorch's defaults") {
+  const SGDOptions sgd = SGDOptions().lr(0.1).nesterov(true).momentum(0.9);
+  CHECK(sgd.lr() == 0.1);
+  CHECK(sgd.momentum() == 0.9);
+  CHECK(sgd.nesterov());
+  CHECK(sgd.dampening() == 0.0);
+  CHECK(sgd.weight_decay() == 0.0);
+  const AdamOptions adam = AdamOptions().weight_decay(0.05).decoupled_weight_decay(true);
+  CHECK(adam.lr() == 1e-3);
+  CHECK(adam.beta1() == 0.9);
+  CHECK(adam.beta2() == 0.999);
+  CHECK(adam.eps() == 1e-8);
+  CHECK(adam.weight_decay() == 0.05);
+  CHECK(adam.decoupled_weight_decay());
+}
+
 TEST_CASE("One SGD step with momentum, Nesterov and weight decay matches the formula") {
   Parameter<double> p({2});
   p.value = Tensor<double>({2}, {1.0, -2.0});
-  SGD<double> opt({{"p", &p}}, {0.1, 0.9, 0.0, 0.01, true});
+  SGD<double> opt({{"p", &p}}, SGDOptions().lr(0.1).momentum(0.9).weight_decay(0.01).nesterov(true));
   p.grad = Tensor<double>({2}, {0.5, 0.25});
   opt.step();
   // g = grad + wd p = (0.51, 0.23); buf = g; nesterov: g + mu buf = 1.9 g; p -= lr * 1.9 g
@@ -63,9 +79,7 @@ TEST_CASE("One SGD step with momentum, Nesterov and weight decay matches the for
 TEST_CASE("One Adam step and one AdamW step match the formula") {
   Parameter<double> p({1});
   p.value[0] = 2.0;
-  AdamOptions options;
-  options.lr = 0.01;
-  options.weight_decay = 0.1;
+  AdamOptions options = AdamOptions().lr(0.01).weight_decay(0.1);
   Adam<double> adam({{"p", &p}}, options);
   p.grad[0] = 0.3;
   adam.step();
@@ -74,7 +88,7 @@ TEST_CASE("One Adam step and one AdamW step match the formula") {
 
   Parameter<double> q({1});
   q.value[0] = 2.0;
-  options.decoupled_weight_decay = true;
+  options.decoupled_weight_decay(true);
   Adam<double> adamw({{"q", &q}}, options);
   q.grad[0] = 0.3;
   adamw.step();
@@ -84,7 +98,7 @@ TEST_CASE("One Adam step and one AdamW step match the formula") {
 
 TEST_CASE("Learning-rate schedules follow their formulas") {
   Parameter<double> p({1});
-  SGD<double> opt({{"p", &p}}, {0.1});
+  SGD<double> opt({{"p", &p}}, SGDOptions().lr(0.1));
   StepLR<double> step(opt, 2, 0.5);
   step.step();
   CHECK(opt.lr() == Approx(0.1));
@@ -94,7 +108,7 @@ TEST_CASE("Learning-rate schedules follow their formulas") {
   step.step();
   CHECK(opt.lr() == Approx(0.025));
 
-  SGD<double> opt2({{"p", &p}}, {0.2});
+  SGD<double> opt2({{"p", &p}}, SGDOptions().lr(0.2));
   CosineAnnealingLR<double> cosine(opt2, 10, 0.0);
   for (int i = 0; i < 5; ++i) cosine.step();
   CHECK(opt2.lr() == Approx(0.1));
@@ -113,7 +127,7 @@ TEST_CASE("OneCycleLR steps per batch through PyTorch's rates") {
                                 0.00188258346050237,    0.0010908782242895004,  0.0004951936798652628,
                                 0.00012539993764912555, 4e-08};
   Parameter<double> p({1});
-  SGD<double> opt({{"p", &p}}, {0.1});
+  SGD<double> opt({{"p", &p}}, SGDOptions().lr(0.1));
   OneCycleLR<double> schedule(opt, 0.01, 20);
   CHECK(schedule.interval() == ScheduleInterval::batch);
   for (int t = 0; t < 20; ++t) {
@@ -133,10 +147,8 @@ TEST_CASE("Optimizers update every element of a parameter large enough to be spl
   Parameter<double> sgd_p({n}), adam_p({n});
   sgd_p.value = start;
   adam_p.value = start;
-  SGD<double> sgd({{"p", &sgd_p}}, {0.1, 0.9, 0.0, 0.01, true});
-  AdamOptions adam_options;
-  adam_options.lr = 0.01;
-  Adam<double> adam({{"p", &adam_p}}, adam_options);
+  SGD<double> sgd({{"p", &sgd_p}}, SGDOptions().lr(0.1).momentum(0.9).weight_decay(0.01).nesterov(true));
+  Adam<double> adam({{"p", &adam_p}}, AdamOptions().lr(0.01));
   for (int step = 0; step < 2; ++step) {
     sgd_p.grad = grad;
     adam_p.grad = grad;

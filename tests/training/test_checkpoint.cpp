@@ -38,9 +38,10 @@ struct Run {
     model.add(Dropout<float>(0.25, rng));
     model.add(Linear<float>(channels * 36, 10, rng));
     if (optim == Optim::adam) {
-      optimizer = std::make_unique<Adam<float>>(model.parameters(), AdamOptions{0.01});
+      optimizer = std::make_unique<Adam<float>>(model.parameters(), AdamOptions().lr(0.01));
     } else {
-      optimizer = std::make_unique<SGD<float>>(model.parameters(), SGDOptions{0.05, 0.9, 0.0, 1e-4, true});
+      const auto nesterov = SGDOptions().lr(0.05).momentum(0.9).weight_decay(1e-4).nesterov(true);
+      optimizer = std::make_unique<SGD<float>>(model.parameters(), nesterov);
     }
     options.test = &test;
     options.schedule = std::make_shared<CosineAnnealingLR<float>>(*optimizer, 4);

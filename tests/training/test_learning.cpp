@@ -39,7 +39,7 @@ std::vector<float> train_mlp(std::uint64_t seed, int steps, float* final_accurac
   model.add(ReLU<float>());
   model.add(Dropout<float>(0.1, rng));
   model.add(Linear<float>(16, 3, rng));
-  Adam<float> opt(model.parameters(), {0.01});
+  Adam<float> opt(model.parameters(), AdamOptions().lr(0.01));
   CrossEntropyLoss<float> loss;
   for (int s = 0; s < steps; ++s) {
     opt.zero_grad();
@@ -83,7 +83,7 @@ CnnRun train_cnn(std::uint64_t seed) {
   model.add(MaxPool2d<float>(2));
   model.add(Flatten<float>());
   model.add(Linear<float>(4 * 4 * 4, 2, rng));
-  SGD<float> opt(model.parameters(), {0.05, 0.9});
+  SGD<float> opt(model.parameters(), SGDOptions().lr(0.05).momentum(0.9));
   CrossEntropyLoss<float> loss;
   for (int s = 0; s < 100; ++s) {
     opt.zero_grad();
@@ -134,7 +134,7 @@ TEST_CASE("fit and evaluate refuse a loader that yields no batch before training
   const std::vector<float> before(model.parameters()[0].parameter->value.begin(),
                                   model.parameters()[0].parameter->value.end());
   CrossEntropyLoss<float> loss;
-  SGD<float> sgd(model.parameters(), {0.1});
+  SGD<float> sgd(model.parameters(), SGDOptions().lr(0.1));
   const data::Dataset none(std::vector<std::uint8_t>{}, {}, 2, 2);
   const data::Dataset three(std::vector<std::uint8_t>(3 * 4, 100), {0, 1, 0}, 2, 2);
   data::DataLoader<float> empty(none, {2});

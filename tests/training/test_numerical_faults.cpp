@@ -49,7 +49,7 @@ struct Setup {
     weight[5] = std::numeric_limits<float>::quiet_NaN();
   }
   train::History fit(double lr) {
-    SGD<float> sgd(model.parameters(), {lr});
+    SGD<float> sgd(model.parameters(), SGDOptions().lr(lr));
     return train::fit(model, loss, sgd, loader, options);
   }
 };

@@ -54,7 +54,7 @@ TEST_CASE("fit reports every batch with its epoch, in order, with the time since
   SmallRun run;
   std::vector<train::BatchProgress> seen;
   run.options.on_batch = [&](const train::BatchProgress& p) { seen.push_back(p); };
-  SGD<float> sgd(run.model.parameters(), {0.1});
+  SGD<float> sgd(run.model.parameters(), SGDOptions().lr(0.1));
   run.fit(sgd);
   REQUIRE(seen.size() == 12);
   for (std::size_t i = 0; i < seen.size(); ++i) {
@@ -71,7 +71,7 @@ TEST_CASE("Off a terminal the printer writes one plain line per epoch") {
   SmallRun run;
   std::ostringstream out;
   train::ProgressPrinter(out, false).attach(run.options);
-  SGD<float> sgd(run.model.parameters(), {0.1});
+  SGD<float> sgd(run.model.parameters(), SGDOptions().lr(0.1));
   run.fit(sgd);
   const std::string text = out.str();
   CHECK(count(text, "\n") == 3);
@@ -87,7 +87,7 @@ TEST_CASE("On a terminal the printer redraws a live line in place, then leaves t
   train::ProgressPrinter(out, true, [](const train::EpochRecord& r, int epochs) {
     return "done " + std::to_string(r.epoch) + " of " + std::to_string(epochs);
   }).attach(run.options);
-  SGD<float> sgd(run.model.parameters(), {0.1});
+  SGD<float> sgd(run.model.parameters(), SGDOptions().lr(0.1));
   run.fit(sgd);
   const std::string text = out.str();
   // The first and last batch of each epoch are always drawn; the batches between them only every 0.1 s.
@@ -100,7 +100,7 @@ TEST_CASE("On a terminal the printer redraws a live line in place, then leaves t
 
 TEST_CASE("fit steps a per-batch schedule after every batch and an epoch schedule after every epoch") {
   SmallRun run;
-  SGD<float> sgd(run.model.parameters(), {0.1});
+  SGD<float> sgd(run.model.parameters(), SGDOptions().lr(0.1));
   auto one_cycle = std::make_shared<OneCycleLR<float>>(sgd, 0.1, 12);
   run.options.schedule = one_cycle;
   const train::History history = run.fit(sgd);
@@ -109,7 +109,7 @@ TEST_CASE("fit steps a per-batch schedule after every batch and an epoch schedul
   CHECK(history.rows()[0].lr == Approx(0.1 / 25));
 
   SmallRun again;
-  SGD<float> sgd2(again.model.parameters(), {0.1});
+  SGD<float> sgd2(again.model.parameters(), SGDOptions().lr(0.1));
   auto cosine = std::make_shared<CosineAnnealingLR<float>>(sgd2, 3);
   again.options.schedule = cosine;
   again.fit(sgd2);

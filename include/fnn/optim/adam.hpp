@@ -10,36 +10,55 @@
 
 namespace fnn {
 
-struct AdamOptions {
-  double lr = 1e-3;
-  double beta1 = 0.9;
-  double beta2 = 0.999;
-  double eps = 1e-8;
-  double weight_decay = 0.0;
-  bool decoupled_weight_decay = false;  // true: AdamW
+// Adam's settings, each set by name, as torch.optim.Adam's keyword arguments:
+//   Adam<float> adamw(model.parameters(), AdamOptions().lr(1e-3).weight_decay(0.05).decoupled_weight_decay(true));
+// lr(0.1) sets a value and returns the options, for the next setter; lr() reads it.
+class AdamOptions {
+ public:
+  AdamOptions& lr(double value) { lr_ = value; return *this; }
+  AdamOptions& beta1(double value) { beta1_ = value; return *this; }
+  AdamOptions& beta2(double value) { beta2_ = value; return *this; }
+  AdamOptions& eps(double value) { eps_ = value; return *this; }
+  AdamOptions& weight_decay(double value) { weight_decay_ = value; return *this; }
+  AdamOptions& decoupled_weight_decay(bool value) { decoupled_weight_decay_ = value; return *this; }  // AdamW
+
+  double lr() const { return lr_; }
+  double beta1() const { return beta1_; }
+  double beta2() const { return beta2_; }
+  double eps() const { return eps_; }
+  double weight_decay() const { return weight_decay_; }
+  bool decoupled_weight_decay() const { return decoupled_weight_decay_; }
+
+ private:
+  double lr_ = 1e-3;
+  double beta1_ = 0.9;
+  double beta2_ = 0.999;
+  double eps_ = 1e-8;
+  double weight_decay_ = 0.0;
+  bool decoupled_weight_decay_ = false;
 };
 
 template <class Scalar>
 class Adam final : public Optimizer<Scalar> {
  public:
   Adam(std::vector<ParameterRef<Scalar>> params, const AdamOptions& options)
-      : Optimizer<Scalar>(std::move(params), options.lr), opt_(options), m_(this->zero_state()),
+      : Optimizer<Scalar>(std::move(params), options.lr()), opt_(options), m_(this->zero_state()),
         v_(this->zero_state()) {}
 
   void step() override {
     ++steps_;
     const double t = static_cast<double>(steps_);
-    const auto b1 = static_cast<Scalar>(opt_.beta1), b2 = static_cast<Scalar>(opt_.beta2);
-    const auto step_size = static_cast<Scalar>(this->lr_ / (1 - std::pow(opt_.beta1, t)));
-    const auto sqrt_bc2 = static_cast<Scalar>(std::sqrt(1 - std::pow(opt_.beta2, t)));
-    const auto eps = static_cast<Scalar>(opt_.eps), wd = static_cast<Scalar>(opt_.weight_decay);
-    const auto decay = static_cast<Scalar>(1 - this->lr_ * opt_.weight_decay);
+    const auto b1 = static_cast<Scalar>(opt_.beta1()), b2 = static_cast<Scalar>(opt_.beta2());
+    const auto step_size = static_cast<Scalar>(this->lr_ / (1 - std::pow(opt_.beta1(), t)));
+    const auto sqrt_bc2 = static_cast<Scalar>(std::sqrt(1 - std::pow(opt_.beta2(), t)));
+    const auto eps = static_cast<Scalar>(opt_.eps()), wd = static_cast<Scalar>(opt_.weight_decay());
+    const auto decay = static_cast<Scalar>(1 - this->lr_ * opt_.weight_decay());
     this->for_each_piece([&](std::size_t i, Index first, Index last) {
       auto p = segment(this->params_[i].parameter->value, first, last);
       auto g = segment(this->params_[i].parameter->grad, first, last);
       auto m = segment(m_[i], first, last);
       auto v = segment(v_[i], first, last);
-      if (opt_.decoupled_weight_decay) {
+      if (opt_.decoupled_weight_decay()) {
         p *= decay;
         m = b1 * m + (1 - b1) * g;
         v = b2 * v + (1 - b2) * g.square();

@@ -10,31 +10,48 @@
 
 namespace fnn {
 
-struct SGDOptions {
-  double lr = 0.01;
-  double momentum = 0.0;
-  double dampening = 0.0;
-  double weight_decay = 0.0;
-  bool nesterov = false;
+// SGD's settings, each set by name, as torch.optim.SGD's keyword arguments:
+//   SGD<float> sgd(model.parameters(), SGDOptions().lr(0.1).momentum(0.9).weight_decay(5e-4).nesterov(true));
+// lr(0.1) sets a value and returns the options, for the next setter; lr() reads it.
+class SGDOptions {
+ public:
+  SGDOptions& lr(double value) { lr_ = value; return *this; }
+  SGDOptions& momentum(double value) { momentum_ = value; return *this; }
+  SGDOptions& dampening(double value) { dampening_ = value; return *this; }
+  SGDOptions& weight_decay(double value) { weight_decay_ = value; return *this; }
+  SGDOptions& nesterov(bool value) { nesterov_ = value; return *this; }
+
+  double lr() const { return lr_; }
+  double momentum() const { return momentum_; }
+  double dampening() const { return dampening_; }
+  double weight_decay() const { return weight_decay_; }
+  bool nesterov() const { return nesterov_; }
+
+ private:
+  double lr_ = 0.01;
+  double momentum_ = 0.0;
+  double dampening_ = 0.0;
+  double weight_decay_ = 0.0;
+  bool nesterov_ = false;
 };
 
 template <class Scalar>
 class SGD final : public Optimizer<Scalar> {
  public:
   SGD(std::vector<ParameterRef<Scalar>> params, const SGDOptions& options)
-      : Optimizer<Scalar>(std::move(params), options.lr), opt_(options), momentum_(this->zero_state()) {
-    if (opt_.nesterov && (opt_.momentum <= 0 || opt_.dampening != 0)) {
+      : Optimizer<Scalar>(std::move(params), options.lr()), opt_(options), momentum_(this->zero_state()) {
+    if (opt_.nesterov() && (opt_.momentum() <= 0 || opt_.dampening() != 0)) {
       throw ValueError("SGD: Nesterov momentum requires momentum > 0 and dampening = 0");
     }
   }
 
   void step() override {
-    const auto lr = static_cast<Scalar>(this->lr_), mu = static_cast<Scalar>(opt_.momentum);
-    const auto wd = static_cast<Scalar>(opt_.weight_decay), damp = static_cast<Scalar>(1 - opt_.dampening);
+    const auto lr = static_cast<Scalar>(this->lr_), mu = static_cast<Scalar>(opt_.momentum());
+    const auto wd = static_cast<Scalar>(opt_.weight_decay()), damp = static_cast<Scalar>(1 - opt_.dampening());
     this->for_each_piece([&](std::size_t i, Index first, Index last) {
       auto p = segment(this->params_[i].parameter->value, first, last);
       auto g = segment(this->params_[i].parameter->grad, first, last);
-      if (opt_.momentum == 0) {
+      if (opt_.momentum() == 0) {
         p -= lr * (g + wd * p);
         return;
       }
@@ -44,7 +61,7 @@ class SGD final : public Optimizer<Scalar> {
       } else {
         buf = mu * buf + damp * (g + wd * p);
       }
-      if (opt_.nesterov) {
+      if (opt_.nesterov()) {
         p -= lr * (g + wd * p + mu * buf);
       } else {
         p -= lr * buf;

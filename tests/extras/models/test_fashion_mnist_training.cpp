@@ -21,7 +21,7 @@ TEST_CASE("An MLP trained for one epoch on the full Fashion-MNIST training set r
   data::DataLoader<float> test_loader(test, options);
 
   auto model = models::mlp<float>(rng);
-  SGD<float> sgd(model.parameters(), {0.01, 0.9});
+  SGD<float> sgd(model.parameters(), SGDOptions().lr(0.01).momentum(0.9));
   CrossEntropyLoss<float> loss;
   const train::PassResult trained = train::train_epoch(model, loss, sgd, train_loader);
   CHECK(trained.count == 60000);

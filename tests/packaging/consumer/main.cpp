@@ -10,7 +10,7 @@ int main() {
   model.add(fnn::Linear<float>(8, 2, rng));
   fnn::Tensor<float> x({4, 4}, {1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1});
   const fnn::Targets y{0, 1, 0, 1};
-  fnn::Adam<float> opt(model.parameters(), {0.05});
+  fnn::Adam<float> opt(model.parameters(), fnn::AdamOptions().lr(0.05));
   fnn::CrossEntropyLoss<float> loss;
   float first = 0, last = 0;
   for (int step = 0; step < 50; ++step) {
