@@ -31,6 +31,7 @@
 #include "fnn/losses/nll_loss.hpp"
 
 #include "fnn/optim/adam.hpp"
+#include "fnn/optim/clip_grad.hpp"
 #include "fnn/optim/ema.hpp"
 #include "fnn/optim/lr_scheduler.hpp"
 #include "fnn/optim/sgd.hpp"
