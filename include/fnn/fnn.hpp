@@ -15,7 +15,9 @@
 #include "fnn/init/init.hpp"
 
 #include "fnn/layers/layer.hpp"
+#include "fnn/layers/add.hpp"
 #include "fnn/layers/batchnorm.hpp"
+#include "fnn/layers/concat.hpp"
 #include "fnn/layers/conv2d.hpp"
 #include "fnn/layers/data_parallel.hpp"
 #include "fnn/layers/dropout.hpp"
@@ -25,6 +27,7 @@
 #include "fnn/layers/log_softmax.hpp"
 #include "fnn/layers/maxpool2d.hpp"
 #include "fnn/layers/relu.hpp"
+#include "fnn/layers/residual.hpp"
 #include "fnn/layers/sequential.hpp"
 
 #include "fnn/losses/cross_entropy_loss.hpp"

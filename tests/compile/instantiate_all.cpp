@@ -15,6 +15,9 @@ namespace fnn {
   template class BatchNorm1d<Scalar>;    \
   template class BatchNorm2d<Scalar>;    \
   template class Sequential<Scalar>;     \
+  template class Residual<Scalar>;       \
+  template class Add<Scalar>;            \
+  template class Concat<Scalar>;         \
   template class DataParallel<Scalar>;   \
   template class HorizontalFlipAverage<Scalar>; \
   template class NLLLoss<Scalar>;        \

@@ -61,6 +61,22 @@ std::vector<Kind> kinds() {
       {"BatchNorm1d", {5, 4}, [](Rng&) { return leaf<BatchNorm1d<double>>(4); }},
       {"BatchNorm2d", {2, 3, 3, 3}, [](Rng&) { return leaf<BatchNorm2d<double>>(3); }},
       {"Sequential", {3, 2, 4, 6}, [](Rng& r) { return Subject{nullptr, small_cnn(r)}; }},
+      {"Residual", {3, 2, 4, 6}, [](Rng& r) { return leaf<Residual<double>>(Conv2d<double>(2, 2, 3, r, 1, 1)); }},
+      {"Residual with a shortcut", {3, 2, 4, 6},
+       [](Rng& r) {
+         Conv2d<double> body(2, 3, 3, r, 1, 1), shortcut(2, 3, 1, r);
+         return leaf<Residual<double>>(std::move(body), std::move(shortcut));
+       }},
+      {"Concat of an identity and an Add", {3, 2, 4, 6},
+       [](Rng& r) {
+         Add<double> add;
+         add.add(Conv2d<double>(2, 2, 3, r, 1, 1));
+         add.add_identity();
+         auto concat = std::make_unique<Concat<double>>();
+         concat->add_identity();
+         concat->add(std::move(add));
+         return Subject{nullptr, std::move(concat)};
+       }},
       {"DataParallel", {3, 2, 4, 6},
        [](Rng& r) {
          auto model = small_cnn(r);

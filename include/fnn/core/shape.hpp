@@ -45,9 +45,12 @@ class Shape {
   }
 
   // The same shape with `extent` on axis 0: a share of a batch.
-  Shape with_batch(Index extent) const {
+  Shape with_batch(Index extent) const { return with_extent(0, extent); }
+
+  // The same shape with `extent` on `axis` (Concat's channel axis).
+  Shape with_extent(int axis, Index extent) const {
     Shape s = *this;
-    s.dims_[0] = extent;
+    s.dims_[axis] = extent;
     return s;
   }
 
