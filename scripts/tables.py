@@ -57,7 +57,8 @@ def hardware(record):
     units = "AVX-512" + (" with BF16" if cpu.get("avx512_bf16") else "") if cpu.get("avx512f") else \
         "AVX2" if cpu.get("avx2") else "no AVX2"
     cores = f"{cpu['cores']}-core " if cpu.get("cores") else ""
-    return f"{cores}{cpu.get('model') or 'unknown CPU'}, {units}, {record['threads']} threads"
+    threads = f", {record['threads']} threads" if record.get("threads") else ""
+    return f"{cores}{cpu.get('model') or 'unknown CPU'}, {units}{threads}"
 
 
 def load_records(kind):
@@ -225,7 +226,20 @@ def table_compare_targets(options):
     return lines + ["", compare_sources(found)]
 
 
-TABLES = {"reproduce": table_reproduce, "compare": table_compare, "compare-summary": table_compare_summary,
+def table_compile(options):
+    record = load_records("compile")[-1]
+    lines = ["| tree | tour program at -O2 | an empty program that includes `<fnn/fnn.hpp>` | lines after preprocessing |",
+             "|---|---|---|---|"]
+    names = {"current": "the core header", "baseline": "before the core/extras split"}
+    for tree, data in record["trees"].items():
+        seconds = data["median_seconds"]
+        lines.append(f"| {names.get(tree, tree)} | {seconds['tour']:.1f} s | {seconds['empty']:.1f} s | "
+                     f"{count(data['preprocessed_lines'])} |")
+    return lines + ["", f"Medians of {record['rounds']} alternating rounds, measured by `{record['command']}` "
+                        f"({record['compiler']}) on a {hardware(record)}."]
+
+
+TABLES = {"compile": table_compile, "reproduce": table_reproduce, "compare": table_compare, "compare-summary": table_compare_summary,
           "compare-targets": table_compare_targets}
 
 
