@@ -12,6 +12,14 @@ namespace fnn {
   template class Dropout<Scalar>;        \
   template class Flatten<Scalar>;        \
   template class LogSoftmax<Scalar>;     \
+  template class Softmax<Scalar>;        \
+  template class Sigmoid<Scalar>;        \
+  template class Tanh<Scalar>;           \
+  template class LeakyReLU<Scalar>;      \
+  template class ELU<Scalar>;            \
+  template class GELU<Scalar>;           \
+  template class SiLU<Scalar>;           \
+  template class Identity<Scalar>;       \
   template class BatchNorm1d<Scalar>;    \
   template class BatchNorm2d<Scalar>;    \
   template class Sequential<Scalar>;     \

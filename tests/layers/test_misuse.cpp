@@ -37,6 +37,14 @@ std::vector<Case> cases() {
       {[] { return std::make_unique<ReLU<double>>(); }, {2, 3}, {}},
       {[] { return std::make_unique<Dropout<double>>(0.5, rng); }, {2, 3}, {}},
       {[] { return std::make_unique<Flatten<double>>(); }, {2, 3, 2}, {}},
+      {[] { return std::make_unique<Sigmoid<double>>(); }, {2, 3}, {}},
+      {[] { return std::make_unique<Tanh<double>>(); }, {2, 3}, {}},
+      {[] { return std::make_unique<LeakyReLU<double>>(); }, {2, 3}, {}},
+      {[] { return std::make_unique<ELU<double>>(); }, {2, 3}, {}},
+      {[] { return std::make_unique<GELU<double>>(); }, {2, 3}, {}},
+      {[] { return std::make_unique<SiLU<double>>(); }, {2, 3}, {}},
+      {[] { return std::make_unique<Identity<double>>(); }, {2, 3}, {}},
+      {[] { return std::make_unique<Softmax<double>>(); }, {2, 5}, {2, 5, 1, 1}},
   };
 }
 
@@ -97,7 +105,10 @@ TEST_CASE("element-wise layers refuse a tensor of rank 0, which has no shape to 
   Rng rng(5);
   ReLU<double> relu;
   Dropout<double> dropout(0.5, rng);
-  for (Layer<double>* layer : std::initializer_list<Layer<double>*>{&relu, &dropout}) {
+  Sigmoid<double> sigmoid;
+  GELU<double> gelu;
+  Identity<double> identity;
+  for (Layer<double>* layer : std::initializer_list<Layer<double>*>{&relu, &dropout, &sigmoid, &gelu, &identity}) {
     INFO(layer->name());
     CHECK_THROWS_AS(layer->forward(Tensor<double>()), ShapeError);
     CHECK_THROWS_WITH(layer->forward(Tensor<double>()), Contains("got one of rank 0"));

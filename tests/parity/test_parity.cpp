@@ -58,9 +58,37 @@ fnn::Sequential<Scalar> batchnorm_model(fnn::Rng& rng) {
   return m;
 }
 
+// Not a seed: the "activations" model of make_parity_data.py, every element-wise activation and Softmax.
+template <class Scalar>
+fnn::Sequential<Scalar> activations_model(fnn::Rng& rng) {
+  const Index width = 24;
+  fnn::Sequential<Scalar> m;
+  m.add(fnn::Flatten<Scalar>());
+  m.add(fnn::Linear<Scalar>(28 * 28, width, rng));
+  m.add(fnn::Sigmoid<Scalar>());
+  m.add(fnn::Linear<Scalar>(width, width, rng));
+  m.add(fnn::Tanh<Scalar>());
+  m.add(fnn::Linear<Scalar>(width, width, rng));
+  m.add(fnn::LeakyReLU<Scalar>(0.1));
+  m.add(fnn::Linear<Scalar>(width, width, rng));
+  m.add(fnn::ELU<Scalar>(0.7));
+  m.add(fnn::Linear<Scalar>(width, width, rng));
+  m.add(fnn::GELU<Scalar>());
+  m.add(fnn::Linear<Scalar>(width, width, rng));
+  m.add(fnn::GELU<Scalar>("tanh"));
+  m.add(fnn::Linear<Scalar>(width, width, rng));
+  m.add(fnn::SiLU<Scalar>());
+  m.add(fnn::Linear<Scalar>(width, width, rng));
+  m.add(fnn::Identity<Scalar>());
+  m.add(fnn::Linear<Scalar>(width, 10, rng));
+  m.add(fnn::Softmax<Scalar>());
+  return m;
+}
+
 template <class Scalar>
 fnn::Sequential<Scalar> build(const std::string& name, fnn::Rng& rng) {
   if (name == "batchnorm") return batchnorm_model<Scalar>(rng);
+  if (name == "activations") return activations_model<Scalar>(rng);
   return fnn::models::by_name<Scalar>(name, rng);
 }
 
@@ -288,4 +316,7 @@ TEST_CASE("vgg_like matches PyTorch (Dropout in eval)", "[parity]") { check_both
 // whose mean subtraction cancels them: their gradients are zero in exact arithmetic.
 TEST_CASE("BatchNorm2d and BatchNorm1d in training mode match PyTorch", "[parity]") {
   check_both("batchnorm", {"0.bias", "5.bias"});
+}
+TEST_CASE("Sigmoid, Tanh, LeakyReLU, ELU, GELU (both forms), SiLU, Identity and Softmax match PyTorch", "[parity]") {
+  check_both("activations");
 }
