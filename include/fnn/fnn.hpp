@@ -41,10 +41,12 @@
 #include "fnn/losses/cross_entropy_loss.hpp"
 #include "fnn/losses/nll_loss.hpp"
 
+#include "fnn/optim/adagrad.hpp"
 #include "fnn/optim/adam.hpp"
 #include "fnn/optim/clip_grad.hpp"
 #include "fnn/optim/ema.hpp"
 #include "fnn/optim/lr_scheduler.hpp"
+#include "fnn/optim/rmsprop.hpp"
 #include "fnn/optim/sgd.hpp"
 
 #include "fnn/data/augment.hpp"

@@ -32,6 +32,8 @@ namespace fnn {
   template class CrossEntropyLoss<Scalar>; \
   template class SGD<Scalar>;            \
   template class Adam<Scalar>;           \
+  template class RMSprop<Scalar>;         \
+  template class Adagrad<Scalar>;         \
   template class StepLR<Scalar>;         \
   template class CosineAnnealingLR<Scalar>; \
   template class OneCycleLR<Scalar>;     \

@@ -171,3 +171,92 @@ TEST_CASE("Optimizers update every element of a parameter large enough to be spl
   adam.zero_grad();
   CHECK((adam_p.grad.array() == 0).all());
 }
+
+TEST_CASE("RMSprop and Adagrad minimise a convex quadratic") {
+  const Bowl bowl{Tensor<double>({4}, {1, 2, 0.5, 3}), Tensor<double>({4}, {1, -2, 3, 0.5})};
+  Parameter<double> p1({4}), p2({4}), p3({4});
+  for (auto* p : {&p1, &p2, &p3}) p->value.fill(5.0);
+  const double start = bowl.value(p1.value);
+  RMSprop<double> rmsprop({{"p", &p1}}, RMSpropOptions().lr(0.01));
+  RMSprop<double> centered({{"p", &p2}}, RMSpropOptions().lr(0.005).momentum(0.5).centered(true));
+  Adagrad<double> adagrad({{"p", &p3}}, AdagradOptions().lr(1.0));
+  CHECK(minimise(rmsprop, p1, bowl, 1500) < 1e-3 * start);
+  CHECK(minimise(centered, p2, bowl, 1500) < 1e-3 * start);
+  CHECK(minimise(adagrad, p3, bowl, 1500) < 1e-6 * start);
+}
+
+TEST_CASE("RMSprop's and Adagrad's options keep torch's defaults") {
+  const RMSpropOptions rmsprop;
+  CHECK(rmsprop.lr() == 0.01);
+  CHECK(rmsprop.alpha() == 0.99);
+  CHECK(rmsprop.eps() == 1e-8);
+  CHECK(rmsprop.weight_decay() == 0.0);
+  CHECK(rmsprop.momentum() == 0.0);
+  CHECK_FALSE(rmsprop.centered());
+  const AdagradOptions adagrad = AdagradOptions().lr_decay(0.5);
+  CHECK(adagrad.lr() == 0.01);
+  CHECK(adagrad.lr_decay() == 0.5);
+  CHECK(adagrad.weight_decay() == 0.0);
+  CHECK(adagrad.initial_accumulator_value() == 0.0);
+  CHECK(adagrad.eps() == 1e-10);
+  Parameter<double> p({1});
+  CHECK_THROWS_AS(RMSprop<double>({{"p", &p}}, RMSpropOptions().alpha(-0.1)), ValueError);
+  CHECK_THROWS_AS(Adagrad<double>({{"p", &p}}, AdagradOptions().lr_decay(-1)), ValueError);
+}
+
+TEST_CASE("Two RMSprop steps and two Adagrad steps match the formula") {
+  Parameter<double> p({1}), q({1});
+  p.value[0] = q.value[0] = 2.0;
+  RMSprop<double> rmsprop({{"p", &p}}, RMSpropOptions().lr(0.1).alpha(0.5).weight_decay(0.25).momentum(0.5).centered(true));
+  Adagrad<double> adagrad({{"q", &q}}, AdagradOptions().lr(0.1).lr_decay(0.5).weight_decay(0.25).initial_accumulator_value(1));
+  double v = 0, m = 0, buf = 0, pv = 2.0, sum = 1, qv = 2.0;
+  for (int t = 1; t <= 2; ++t) {
+    p.grad[0] = q.grad[0] = 0.5 * t;
+    rmsprop.step();
+    adagrad.step();
+    const double g = 0.5 * t + 0.25 * pv;
+    v = 0.5 * v + 0.5 * g * g;
+    m = 0.5 * m + 0.5 * g;
+    buf = 0.5 * buf + g / (std::sqrt(v - m * m) + 1e-8);
+    pv -= 0.1 * buf;
+    const double h = 0.5 * t + 0.25 * qv;
+    sum += h * h;
+    qv -= 0.1 / (1 + (t - 1) * 0.5) * h / (std::sqrt(sum) + 1e-10);
+    CHECK(p.value[0] == Approx(pv).epsilon(1e-12));
+    CHECK(q.value[0] == Approx(qv).epsilon(1e-12));
+  }
+}
+
+// Saves the optimizer's state after `before` steps, loads it into a fresh optimizer over a copy of the
+// parameter and checks that both take the next steps alike: the checkpoint holds every buffer.
+template <class Opt, class Options>
+void check_state_round_trip(const Options& options, const std::vector<std::string>& entries) {
+  Rng rng(3);
+  Parameter<double> p({5}), q({5});
+  p.value = test::random_normal({5}, rng);
+  Opt original({{"p", &p}}, options);
+  for (int t = 0; t < 3; ++t) {
+    p.grad = test::random_normal({5}, rng);
+    original.step();
+  }
+  StateDict state;
+  original.save_state(state, "optimizer.");
+  for (const auto& entry : entries) CHECK(state.contains("optimizer." + entry));
+  q.value = p.value;
+  Opt resumed({{"p", &q}}, options);
+  resumed.load_state(state, "optimizer.");
+  CHECK(resumed.steps() == 3);
+  for (int t = 0; t < 2; ++t) {
+    p.grad = q.grad = test::random_normal({5}, rng);
+    original.step();
+    resumed.step();
+  }
+  CHECK(max_abs_diff(p.value, q.value) == 0.0);
+}
+
+TEST_CASE("RMSprop's and Adagrad's state survives a checkpoint") {
+  check_state_round_trip<RMSprop<double>>(RMSpropOptions().momentum(0.9).centered(true),
+                                          {"lr", "steps", "square_avg.p", "momentum_buffer.p", "grad_avg.p"});
+  check_state_round_trip<Adagrad<double>>(AdagradOptions().lr_decay(0.1).initial_accumulator_value(0.5),
+                                          {"lr", "steps", "sum.p"});
+}

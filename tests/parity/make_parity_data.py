@@ -242,6 +242,51 @@ def make_optimizer_steps(outdir):
     print(f"{path}: {len(tensors)} tensors, {OPTIMIZER_STEPS} steps of {', '.join(OPTIMIZER_CONFIGS)}")
 
 
+# ---------------------------------------------------------------------------------------------------
+# Optimizers, apart from the models: a few steps of each optimizer on fixed parameters and fixed
+# gradients, written to <outdir>/optimizers.fnnt:
+#
+#    start.<p>                 the parameters before the first step ("w" [3, 4], "b" [4])
+#    grad.<k>.<p>              the gradient given at step k = 1..OPTIMIZER_STEPS
+#    <config>.<k>.<p>          the parameters after step k under the optimizer configuration <config>
+#
+# test_parity.cpp builds each configuration of OPTIMIZER_CONFIGS with fnn's options under the same name.
+# As for the models, the values are drawn in float32 and the steps run in float64.
+
+OPTIMIZER_STEPS = 5
+
+OPTIMIZER_CONFIGS = {
+    "sgd_nesterov": lambda p: torch.optim.SGD(p, lr=0.1, momentum=0.9, weight_decay=0.01, nesterov=True),
+    "adamw": lambda p: torch.optim.AdamW(p, lr=0.01, weight_decay=0.1),
+    "rmsprop": lambda p: torch.optim.RMSprop(p, lr=0.01),
+    "rmsprop_centered": lambda p: torch.optim.RMSprop(p, lr=0.01, alpha=0.9, eps=1e-6, weight_decay=0.1,
+                                                      momentum=0.9, centered=True),
+    "adagrad": lambda p: torch.optim.Adagrad(p, lr=0.1),
+    "adagrad_decay": lambda p: torch.optim.Adagrad(p, lr=0.1, lr_decay=0.05, weight_decay=0.1,
+                                                   initial_accumulator_value=0.5, eps=1e-6),
+}
+
+
+def make_optimizer_steps(outdir):
+    g = torch.Generator().manual_seed(SEED + 2)
+    shapes = {"w": (3, 4), "b": (4,)}
+    start = {k: torch.randn(s, generator=g) for k, s in shapes.items()}
+    grads = [{k: torch.randn(s, generator=g) for k, s in shapes.items()} for _ in range(OPTIMIZER_STEPS)]
+    tensors = [("start." + k, v.numpy()) for k, v in start.items()]
+    tensors += [(f"grad.{step}.{k}", v.numpy()) for step, gs in enumerate(grads, 1) for k, v in gs.items()]
+    for config, make_optimizer in OPTIMIZER_CONFIGS.items():
+        params = {k: v.double().clone().requires_grad_(True) for k, v in start.items()}
+        optimizer = make_optimizer(list(params.values()))
+        for step, gs in enumerate(grads, 1):
+            for k, p in params.items():
+                p.grad = gs[k].double().clone()
+            optimizer.step()
+            tensors += [(f"{config}.{step}.{k}", p.detach().float().numpy()) for k, p in params.items()]
+    path = os.path.join(outdir, "optimizers.fnnt")
+    write_tensor_file(path, tensors)
+    print(f"{path}: {len(tensors)} tensors, {OPTIMIZER_STEPS} steps of {', '.join(OPTIMIZER_CONFIGS)}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("outdir")
@@ -256,6 +301,8 @@ def main():
     x, targets = fixed_batch()
     for name in args.models or MODELS:
         make(name, args.outdir, x, targets)
+    if not args.models:
+        make_optimizer_steps(args.outdir)
     if not args.models:
         make_optimizer_steps(args.outdir)
     return 0

@@ -23,6 +23,7 @@
 #include <cstdlib>
 #include <fnn/extras.hpp>
 #include <map>
+#include <memory>
 #include <set>
 #include <sstream>
 #include <string>
@@ -319,4 +320,99 @@ TEST_CASE("BatchNorm2d and BatchNorm1d in training mode match PyTorch", "[parity
 }
 TEST_CASE("Sigmoid, Tanh, LeakyReLU, ELU, GELU (both forms), SiLU, Identity and Softmax match PyTorch", "[parity]") {
   check_both("activations");
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Optimizers, apart from the models: make_parity_data.py takes a few steps of each configuration of its
+// OPTIMIZER_CONFIGS on fixed parameters ("w" [3, 4], "b" [4]) and fixed gradients, in float64, and
+// writes the parameters after every step to optimizers.fnnt. fnn takes the same steps with the same
+// settings and must hold the same parameters after every step: to 1e-4 in float and 1e-5 in double,
+// norm-wise and element-wise (as a fraction of the largest magnitude), as for the models.
+namespace {
+
+std::map<std::string, fnn::Tensor<float>> read_reference_file(const std::string& path) {
+  INFO("reference data " << path << " (written by tests/parity/make_parity_data.py)");
+  std::map<std::string, fnn::Tensor<float>> tensors;
+  try {
+    for (auto& t : fnn::read_tensor_file<float>(path)) tensors.emplace(t.name, std::move(t.tensor));
+  } catch (const std::exception& e) {
+    FAIL("cannot read the PyTorch reference data: " << e.what());
+  }
+  return tensors;
+}
+
+// fnn's counterpart of each configuration of make_parity_data.py's OPTIMIZER_CONFIGS, by the same name.
+template <class Scalar>
+std::unique_ptr<fnn::Optimizer<Scalar>> parity_optimizer(const std::string& config,
+                                                         std::vector<fnn::ParameterRef<Scalar>> params) {
+  using namespace fnn;
+  if (config == "sgd_nesterov") {
+    return std::make_unique<SGD<Scalar>>(params, SGDOptions().lr(0.1).momentum(0.9).weight_decay(0.01).nesterov(true));
+  }
+  if (config == "adamw") {
+    return std::make_unique<Adam<Scalar>>(params, AdamOptions().lr(0.01).weight_decay(0.1).decoupled_weight_decay(true));
+  }
+  if (config == "rmsprop") return std::make_unique<RMSprop<Scalar>>(params, RMSpropOptions().lr(0.01));
+  if (config == "rmsprop_centered") {
+    return std::make_unique<RMSprop<Scalar>>(
+        params, RMSpropOptions().lr(0.01).alpha(0.9).eps(1e-6).weight_decay(0.1).momentum(0.9).centered(true));
+  }
+  if (config == "adagrad") return std::make_unique<Adagrad<Scalar>>(params, AdagradOptions().lr(0.1));
+  if (config == "adagrad_decay") {
+    return std::make_unique<Adagrad<Scalar>>(
+        params, AdagradOptions().lr(0.1).lr_decay(0.05).weight_decay(0.1).initial_accumulator_value(0.5).eps(1e-6));
+  }
+  FAIL("no fnn optimizer for the configuration " << config);
+  return nullptr;
+}
+
+const char* const optimizer_configs[] = {"sgd_nesterov", "adamw",   "rmsprop",
+                                         "rmsprop_centered", "adagrad", "adagrad_decay"};
+
+template <class Scalar>
+void check_optimizer_parity(const std::string& config, const Tolerance& tol) {
+  const auto ref = read_reference_file(data_file("optimizers"));
+  auto reference = [&](const std::string& name) -> const fnn::Tensor<float>& {
+    INFO("tensor " << name);
+    const auto it = ref.find(name);
+    REQUIRE(it != ref.end());
+    return it->second;
+  };
+  std::map<std::string, fnn::Parameter<Scalar>> params;
+  std::vector<fnn::ParameterRef<Scalar>> refs;
+  for (const std::string name : {"w", "b"}) {
+    const auto& start = reference("start." + name);
+    auto& p = params.emplace(name, fnn::Parameter<Scalar>(start.shape())).first->second;
+    p.value = convert<Scalar>(start);
+    refs.push_back({name, &p});
+  }
+  const auto optimizer = parity_optimizer<Scalar>(config, refs);
+  int steps = 0;
+  for (int step = 1; ref.count("grad." + std::to_string(step) + ".w") != 0; ++step, ++steps) {
+    for (auto& [name, p] : params) p.grad = convert<Scalar>(reference("grad." + std::to_string(step) + "." + name));
+    optimizer->step();
+    for (auto& [name, p] : params) {
+      const std::string key = config + "." + std::to_string(step) + "." + name;
+      const Agreement r = compare(p.value, reference(key));
+      const double norm_relative = r.norm_relative, elementwise_relative = r.elementwise_relative();
+      INFO(key << " (" << precision_name(Scalar()) << ")");
+      CAPTURE(norm_relative, elementwise_relative, tol.relative);
+      CHECK(r.norm_ok(tol));
+      CHECK(r.elementwise_ok(tol));
+    }
+  }
+  CHECK(steps >= 3);
+}
+
+constexpr Tolerance optimizer_float_tolerance{1e-4, 1e-6};
+constexpr Tolerance optimizer_double_tolerance{1e-5, 1e-9};
+
+}  // namespace
+
+TEST_CASE("Optimizers match PyTorch step by step", "[parity][optim]") {
+  for (const std::string config : optimizer_configs) {
+    INFO("configuration " << config);
+    SECTION(config + " in float") { check_optimizer_parity<float>(config, optimizer_float_tolerance); }
+    SECTION(config + " in double") { check_optimizer_parity<double>(config, optimizer_double_tolerance); }
+  }
 }

@@ -46,8 +46,8 @@ class Adam final : public Optimizer<Scalar> {
         v_(this->zero_state()) {}
 
   void step() override {
-    ++steps_;
-    const double t = static_cast<double>(steps_);
+    ++this->steps_;
+    const double t = static_cast<double>(this->steps_);
     const auto b1 = static_cast<Scalar>(opt_.beta1()), b2 = static_cast<Scalar>(opt_.beta2());
     const auto step_size = static_cast<Scalar>(this->lr_ / (1 - std::pow(opt_.beta1(), t)));
     const auto sqrt_bc2 = static_cast<Scalar>(std::sqrt(1 - std::pow(opt_.beta2(), t)));
@@ -74,13 +74,11 @@ class Adam final : public Optimizer<Scalar> {
 
   void save_state(StateDict& state, const std::string& prefix) const override {
     Optimizer<Scalar>::save_state(state, prefix);
-    state.put_number(prefix + "steps", static_cast<double>(steps_));
     this->save_buffers(state, prefix + "exp_avg.", m_);
     this->save_buffers(state, prefix + "exp_avg_sq.", v_);
   }
   void load_state(const StateDict& state, const std::string& prefix) override {
     Optimizer<Scalar>::load_state(state, prefix);
-    steps_ = state.get_integer(prefix + "steps");
     this->load_buffers(state, prefix + "exp_avg.", m_);
     this->load_buffers(state, prefix + "exp_avg_sq.", v_);
   }
@@ -88,7 +86,6 @@ class Adam final : public Optimizer<Scalar> {
  private:
   AdamOptions opt_;
   std::vector<Tensor<Scalar>> m_, v_;
-  long long steps_ = 0;
 };
 
 }  // namespace fnn

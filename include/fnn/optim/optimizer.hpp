@@ -26,15 +26,18 @@ class Optimizer {
 
   double lr() const { return lr_; }
   void set_lr(double lr) { lr_ = lr; }
+  long long steps() const { return steps_; }
   const std::vector<ParameterRef<Scalar>>& parameters() const { return params_; }
 
-  // The optimizer's part of a checkpoint, every entry named `prefix` + ...: the learning rate here, the
-  // step count and per-parameter buffers in the subclasses.
+  // The optimizer's part of a checkpoint, every entry named `prefix` + ...: the learning rate and the
+  // step count here, per-parameter buffers in the subclasses.
   virtual void save_state(StateDict& state, const std::string& prefix) const {
     state.put_number(prefix + "lr", lr_);
+    state.put_number(prefix + "steps", static_cast<double>(steps_));
   }
   virtual void load_state(const StateDict& state, const std::string& prefix) {
     lr_ = state.get_number(prefix + "lr");
+    steps_ = state.get_integer(prefix + "steps");
   }
 
  protected:
@@ -75,6 +78,7 @@ class Optimizer {
 
   std::vector<ParameterRef<Scalar>> params_;
   double lr_;
+  long long steps_ = 0;  // steps taken; each subclass's step() counts its own
 };
 
 }  // namespace fnn

@@ -56,7 +56,7 @@ class SGD final : public Optimizer<Scalar> {
         return;
       }
       auto buf = segment(momentum_[i], first, last);
-      if (steps_ == 0) {
+      if (this->steps_ == 0) {
         buf = g + wd * p;
       } else {
         buf = mu * buf + damp * (g + wd * p);
@@ -67,26 +67,23 @@ class SGD final : public Optimizer<Scalar> {
         p -= lr * buf;
       }
     });
-    ++steps_;
+    ++this->steps_;
   }
 
   const SGDOptions& options() const { return opt_; }
 
   void save_state(StateDict& state, const std::string& prefix) const override {
     Optimizer<Scalar>::save_state(state, prefix);
-    state.put_number(prefix + "steps", static_cast<double>(steps_));
     this->save_buffers(state, prefix + "momentum_buffer.", momentum_);
   }
   void load_state(const StateDict& state, const std::string& prefix) override {
     Optimizer<Scalar>::load_state(state, prefix);
-    steps_ = state.get_integer(prefix + "steps");
     this->load_buffers(state, prefix + "momentum_buffer.", momentum_);
   }
 
  private:
   SGDOptions opt_;
   std::vector<Tensor<Scalar>> momentum_;
-  long long steps_ = 0;
 };
 
 }  // namespace fnn
