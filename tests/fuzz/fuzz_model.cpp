@@ -41,7 +41,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (size >= fnn::tensor_file_header_size) {
     std::vector<std::uint8_t> fixed(data, data + size);
     const std::uint64_t payload = size - fnn::tensor_file_header_size;
-    const std::uint32_t crc = fnn::detail::crc32_of(fixed.data() + fnn::tensor_file_header_size, payload);
+    const std::uint32_t crc = fnn::crc32(fixed.data() + fnn::tensor_file_header_size, payload);
     std::memcpy(fixed.data() + 16, &payload, sizeof payload);
     std::memcpy(fixed.data() + 24, &crc, sizeof crc);
     fnn::fuzz::write_input(path, fixed.data(), fixed.size());
