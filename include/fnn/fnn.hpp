@@ -15,7 +15,9 @@
 #include "fnn/init/init.hpp"
 
 #include "fnn/layers/layer.hpp"
+#include "fnn/layers/adaptive_avgpool2d.hpp"
 #include "fnn/layers/add.hpp"
+#include "fnn/layers/avgpool2d.hpp"
 #include "fnn/layers/batchnorm.hpp"
 #include "fnn/layers/concat.hpp"
 #include "fnn/layers/conv2d.hpp"

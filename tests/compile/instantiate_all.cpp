@@ -8,6 +8,8 @@ namespace fnn {
   template class Linear<Scalar>;         \
   template class Conv2d<Scalar>;         \
   template class MaxPool2d<Scalar>;      \
+  template class AvgPool2d<Scalar>;      \
+  template class AdaptiveAvgPool2d<Scalar>; \
   template class ReLU<Scalar>;           \
   template class Dropout<Scalar>;        \
   template class Flatten<Scalar>;        \

@@ -54,6 +54,9 @@ std::vector<Kind> kinds() {
       // Patches (8 x 72 x 4096 elements) above the 2^21 that Conv2d keeps: remade from a copy of the input.
       {"Conv2d with large patches", {8, 8, 64, 64}, [](Rng& r) { return leaf<Conv2d<double>>(8, 2, 3, r, 1, 1); }},
       {"MaxPool2d", {2, 3, 4, 6}, [](Rng&) { return leaf<MaxPool2d<double>>(2); }},
+      {"MaxPool2d with padding", {2, 3, 4, 6}, [](Rng&) { return leaf<MaxPool2d<double>>(3, 2, 1); }},
+      {"AvgPool2d", {2, 3, 5, 6}, [](Rng&) { return leaf<AvgPool2d<double>>(3, 2, 1); }},
+      {"AdaptiveAvgPool2d", {2, 3, 5, 6}, [](Rng&) { return leaf<AdaptiveAvgPool2d<double>>(2, 3); }},
       {"ReLU", {3, 4}, [](Rng&) { return leaf<ReLU<double>>(); }},
       {"Flatten", {2, 3, 2, 2}, [](Rng&) { return leaf<Flatten<double>>(); }},
       {"LogSoftmax", {3, 5}, [](Rng&) { return leaf<LogSoftmax<double>>(); }},

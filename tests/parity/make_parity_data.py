@@ -75,6 +75,59 @@ def activations():
         nn.Linear(width, 10), nn.Softmax(dim=1))
 
 
+# Composition, as fnn's Residual, Add and Concat name their children (include/fnn/layers/residual.hpp,
+# add.hpp, concat.hpp): torch.nn has none of the three, a model writes them in its forward.
+class Residual(nn.Module):
+    """body(x) + shortcut(x); the shortcut is the identity when None."""
+
+    def __init__(self, body, shortcut=None):
+        super().__init__()
+        self.body = body
+        self.shortcut = shortcut
+
+    def forward(self, x):
+        return self.body(x) + (x if self.shortcut is None else self.shortcut(x))
+
+
+class Add(nn.ModuleList):
+    """The sum of the branches' outputs; the branches named 0, 1, ..."""
+
+    def forward(self, x):
+        return sum(branch(x) for branch in self)
+
+
+class Concat(nn.ModuleList):
+    """The branches' outputs joined along the channels (dim=1)."""
+
+    def forward(self, x):
+        return torch.cat([branch(x) for branch in self], dim=1)
+
+
+def basic_block(inputs, outputs, stride):
+    # torchvision's ResNet BasicBlock: conv3x3-BN-ReLU-conv3x3-BN plus the shortcut (ReLU after it).
+    body = nn.Sequential(
+        nn.Conv2d(inputs, outputs, 3, stride, 1, bias=False), nn.BatchNorm2d(outputs), nn.ReLU(),
+        nn.Conv2d(outputs, outputs, 3, 1, 1, bias=False), nn.BatchNorm2d(outputs))
+    shortcut = None
+    if stride != 1 or inputs != outputs:
+        shortcut = nn.Sequential(nn.Conv2d(inputs, outputs, 1, stride, bias=False), nn.BatchNorm2d(outputs))
+    return Residual(body, shortcut)
+
+
+def residual_pooling():
+    # Not a seed: ResNet basic blocks (identity and projection shortcuts), Concat and Add of branches,
+    # MaxPool2d with padding, AvgPool2d with and without the padding counted, and AdaptiveAvgPool2d from
+    # 7 x 7 to 3 x 3, whose windows overlap (built in test_parity.cpp).
+    return nn.Sequential(
+        nn.Conv2d(1, 6, 3, padding=1), nn.ReLU(), nn.MaxPool2d(3, 2, 1),
+        basic_block(6, 6, 1), nn.ReLU(),
+        basic_block(6, 8, 2), nn.ReLU(),
+        Concat([nn.AvgPool2d(3, 1, 1), nn.AvgPool2d(3, 1, 1, count_include_pad=False), nn.Identity()]),
+        Add([nn.Conv2d(24, 8, 1), nn.Conv2d(24, 8, 3, padding=1)]),
+        nn.AdaptiveAvgPool2d((3, 3)),
+        nn.Flatten(), nn.Linear(8 * 3 * 3, 10))
+
+
 MODELS = {
     "lenet": lenet,
     "mlp_dropout": mlp_dropout,
@@ -84,6 +137,7 @@ MODELS = {
     "vgg_like": vgg_like,
     "batchnorm": batchnorm,
     "activations": activations,
+    "residual_pooling": residual_pooling,
 }
 
 

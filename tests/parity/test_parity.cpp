@@ -86,10 +86,53 @@ fnn::Sequential<Scalar> activations_model(fnn::Rng& rng) {
   return m;
 }
 
+// Not a seed: the "residual_pooling" model of make_parity_data.py. ResNet basic blocks made of Residual,
+// a Concat and an Add of branches, and every pooling layer.
+template <class Scalar>
+fnn::Residual<Scalar> basic_block(Index inputs, Index outputs, Index stride, fnn::Rng& rng) {
+  fnn::Sequential<Scalar> body;
+  body.add(fnn::Conv2d<Scalar>(inputs, outputs, 3, rng, stride, 1, false));
+  body.add(fnn::BatchNorm2d<Scalar>(outputs));
+  body.add(fnn::ReLU<Scalar>());
+  body.add(fnn::Conv2d<Scalar>(outputs, outputs, 3, rng, 1, 1, false));
+  body.add(fnn::BatchNorm2d<Scalar>(outputs));
+  if (stride == 1 && inputs == outputs) return fnn::Residual<Scalar>(std::move(body));
+  fnn::Sequential<Scalar> shortcut;
+  shortcut.add(fnn::Conv2d<Scalar>(inputs, outputs, 1, rng, stride, 0, false));
+  shortcut.add(fnn::BatchNorm2d<Scalar>(outputs));
+  return fnn::Residual<Scalar>(std::move(body), std::move(shortcut));
+}
+
+template <class Scalar>
+fnn::Sequential<Scalar> residual_pooling_model(fnn::Rng& rng) {
+  fnn::Sequential<Scalar> m;
+  m.add(fnn::Conv2d<Scalar>(1, 6, 3, rng, 1, 1));
+  m.add(fnn::ReLU<Scalar>());
+  m.add(fnn::MaxPool2d<Scalar>(3, 2, 1));
+  m.add(basic_block<Scalar>(6, 6, 1, rng));
+  m.add(fnn::ReLU<Scalar>());
+  m.add(basic_block<Scalar>(6, 8, 2, rng));
+  m.add(fnn::ReLU<Scalar>());
+  fnn::Concat<Scalar> pools;
+  pools.add(fnn::AvgPool2d<Scalar>(3, 1, 1));
+  pools.add(fnn::AvgPool2d<Scalar>(3, 1, 1, false));
+  pools.add_identity();
+  m.add(std::move(pools));
+  fnn::Add<Scalar> convolutions;
+  convolutions.add(fnn::Conv2d<Scalar>(24, 8, 1, rng));
+  convolutions.add(fnn::Conv2d<Scalar>(24, 8, 3, rng, 1, 1));
+  m.add(std::move(convolutions));
+  m.add(fnn::AdaptiveAvgPool2d<Scalar>(3, 3));
+  m.add(fnn::Flatten<Scalar>());
+  m.add(fnn::Linear<Scalar>(8 * 3 * 3, 10, rng));
+  return m;
+}
+
 template <class Scalar>
 fnn::Sequential<Scalar> build(const std::string& name, fnn::Rng& rng) {
   if (name == "batchnorm") return batchnorm_model<Scalar>(rng);
   if (name == "activations") return activations_model<Scalar>(rng);
+  if (name == "residual_pooling") return residual_pooling_model<Scalar>(rng);
   return fnn::models::by_name<Scalar>(name, rng);
 }
 
@@ -320,6 +363,9 @@ TEST_CASE("BatchNorm2d and BatchNorm1d in training mode match PyTorch", "[parity
 }
 TEST_CASE("Sigmoid, Tanh, LeakyReLU, ELU, GELU (both forms), SiLU, Identity and Softmax match PyTorch", "[parity]") {
   check_both("activations");
+}
+TEST_CASE("Residual, Concat, Add, MaxPool2d with padding, AvgPool2d and AdaptiveAvgPool2d match PyTorch", "[parity]") {
+  check_both("residual_pooling");
 }
 
 // ---------------------------------------------------------------------------------------------------
