@@ -39,6 +39,9 @@ namespace fnn {
   template class StepLR<Scalar>;         \
   template class CosineAnnealingLR<Scalar>; \
   template class OneCycleLR<Scalar>;     \
+  template class LinearLR<Scalar>;      \
+  template class SequentialLR<Scalar>;  \
+  template class ReduceLROnPlateau<Scalar>; \
   template class ExponentialMovingAverage<Scalar>; \
   template class data::DataLoader<Scalar>;
 FNN_INSTANTIATE(float)

@@ -260,3 +260,81 @@ TEST_CASE("RMSprop's and Adagrad's state survives a checkpoint") {
   check_state_round_trip<Adagrad<double>>(AdagradOptions().lr_decay(0.1).initial_accumulator_value(0.5),
                                           {"lr", "steps", "sum.p"});
 }
+
+TEST_CASE("LinearLR, SequentialLR and ReduceLROnPlateau refuse settings torch refuses") {
+  Parameter<double> p({1});
+  SGD<double> sgd({{"p", &p}}, SGDOptions().lr(0.1));
+  CHECK_THROWS_AS(LinearLR<double>(sgd, 0.0), ValueError);
+  CHECK_THROWS_AS(LinearLR<double>(sgd, 0.5, 1.5), ValueError);
+  auto warmup = std::make_shared<LinearLR<double>>(sgd, 0.5, 1.0, 2);
+  auto step = std::make_shared<StepLR<double>>(sgd, 2);
+  CHECK_THROWS_WITH(SequentialLR<double>(sgd, {warmup, step}, {}), Catch::Contains("2 schedules need 1 milestones"));
+  CHECK_THROWS_AS(SequentialLR<double>(sgd, {warmup, step, warmup}, {3, 3}), ValueError);
+  SGD<double> other({{"p", &p}}, SGDOptions().lr(0.1));
+  auto elsewhere = std::make_shared<StepLR<double>>(other, 2);
+  CHECK_THROWS_WITH(SequentialLR<double>(sgd, {warmup, elsewhere}, {2}), Catch::Contains("another optimizer"));
+  auto per_batch = std::make_shared<OneCycleLR<double>>(sgd, 0.1, 100);
+  CHECK_THROWS_WITH(SequentialLR<double>(sgd, {warmup, per_batch}, {2}), Catch::Contains("all step per epoch or all per batch"));
+  CHECK_THROWS_AS(ReduceLROnPlateau<double>(sgd, ReduceLROnPlateauOptions().mode("lowest")), ValueError);
+  CHECK_THROWS_AS(ReduceLROnPlateau<double>(sgd, ReduceLROnPlateauOptions().threshold_mode("relative")), ValueError);
+  CHECK_THROWS_AS(ReduceLROnPlateau<double>(sgd, ReduceLROnPlateauOptions().factor(1.0)), ValueError);
+  ReduceLROnPlateau<double> plateau(sgd);
+  CHECK_THROWS_WITH(plateau.step(), Catch::Contains("step(metric)"));
+  CHECK_THROWS_WITH(step->step(0.5), Catch::Contains("takes no metric"));
+}
+
+TEST_CASE("SequentialLR starts every schedule from the optimizer's first rate, whatever the later ones set") {
+  Parameter<double> p({1});
+  SGD<double> sgd({{"p", &p}}, SGDOptions().lr(0.1));
+  auto warmup = std::make_shared<LinearLR<double>>(sgd, 0.25, 1.0, 2);  // sets 0.025
+  auto one_cycle_like = std::make_shared<LinearLR<double>>(sgd, 0.5, 0.5, 1);  // sets 0.05, from base 0.1
+  SequentialLR<double> chain(sgd, {warmup, one_cycle_like}, {2});
+  CHECK(sgd.lr() == Approx(0.025));
+  chain.step();
+  CHECK(sgd.lr() == Approx(0.1 * (0.25 + 0.75 / 2)));
+  chain.step();  // the milestone: the second schedule at its t = 0
+  CHECK(sgd.lr() == Approx(0.05));
+}
+
+TEST_CASE("SequentialLR's and ReduceLROnPlateau's state survives a checkpoint") {
+  auto run = [](SGD<double>& sgd, LrScheduler<double>& schedule, int epochs, int first) {
+    for (int e = first; e < first + epochs; ++e) {
+      if (schedule.takes_metric()) {
+        schedule.step(e < 2 ? 1.0 - 0.1 * e : 1.0);  // improves twice, then stalls
+      } else {
+        schedule.step();
+      }
+    }
+    return sgd.lr();
+  };
+  auto sequential = [](SGD<double>& sgd) {
+    auto warmup = std::make_shared<LinearLR<double>>(sgd, 0.5, 1.0, 2);
+    auto step = std::make_shared<StepLR<double>>(sgd, 2, 0.5);
+    return std::make_unique<SequentialLR<double>>(sgd, SequentialLR<double>::Schedules{warmup, step},
+                                                  std::vector<long long>{2});
+  };
+  auto plateau = [](SGD<double>& sgd) {
+    return std::make_unique<ReduceLROnPlateau<double>>(sgd, ReduceLROnPlateauOptions().patience(1).cooldown(1));
+  };
+  for (int kind = 0; kind < 2; ++kind) {
+    INFO((kind == 0 ? "SequentialLR" : "ReduceLROnPlateau"));
+    Parameter<double> p({1});
+    SGD<double> whole_sgd({{"p", &p}}, SGDOptions().lr(0.1)), first_sgd({{"p", &p}}, SGDOptions().lr(0.1)),
+        resumed_sgd({{"p", &p}}, SGDOptions().lr(0.1));
+    std::unique_ptr<LrScheduler<double>> whole, first, resumed;
+    if (kind == 0) {
+      whole = sequential(whole_sgd), first = sequential(first_sgd), resumed = sequential(resumed_sgd);
+    } else {
+      whole = plateau(whole_sgd), first = plateau(first_sgd), resumed = plateau(resumed_sgd);
+    }
+    const double expected = run(whole_sgd, *whole, 9, 0);
+    run(first_sgd, *first, 3, 0);
+    StateDict state;
+    first_sgd.save_state(state, "optimizer.");
+    first->save_state(state, "schedule.");
+    resumed_sgd.load_state(state, "optimizer.");
+    resumed->load_state(state, "schedule.");
+    CHECK(run(resumed_sgd, *resumed, 6, 3) == expected);
+    CHECK(expected < 0.1);  // the schedule did change the rate
+  }
+}

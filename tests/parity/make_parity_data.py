@@ -297,48 +297,46 @@ def make_optimizer_steps(outdir):
 
 
 # ---------------------------------------------------------------------------------------------------
-# Optimizers, apart from the models: a few steps of each optimizer on fixed parameters and fixed
-# gradients, written to <outdir>/optimizers.fnnt:
-#
-#    start.<p>                 the parameters before the first step ("w" [3, 4], "b" [4])
-#    grad.<k>.<p>              the gradient given at step k = 1..OPTIMIZER_STEPS
-#    <config>.<k>.<p>          the parameters after step k under the optimizer configuration <config>
-#
-# test_parity.cpp builds each configuration of OPTIMIZER_CONFIGS with fnn's options under the same name.
-# As for the models, the values are drawn in float32 and the steps run in float64.
+# Learning-rate schedules: the rate of SGD(lr=0.1) before the first step and after each step of every
+# configuration of SCHEDULE_CONFIGS, written to <outdir>/schedules.fnnt as "<config>" [steps + 1]; the
+# schedules that follow a metric are given PLATEAU_METRICS, also written ("metrics").
 
-OPTIMIZER_STEPS = 5
+PLATEAU_METRICS = [1.0, 0.9, 0.95, 0.899, 0.9, 0.91, 0.5, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6, 0.45, 0.6, 0.6, 0.6, 0.6]
 
-OPTIMIZER_CONFIGS = {
-    "sgd_nesterov": lambda p: torch.optim.SGD(p, lr=0.1, momentum=0.9, weight_decay=0.01, nesterov=True),
-    "adamw": lambda p: torch.optim.AdamW(p, lr=0.01, weight_decay=0.1),
-    "rmsprop": lambda p: torch.optim.RMSprop(p, lr=0.01),
-    "rmsprop_centered": lambda p: torch.optim.RMSprop(p, lr=0.01, alpha=0.9, eps=1e-6, weight_decay=0.1,
-                                                      momentum=0.9, centered=True),
-    "adagrad": lambda p: torch.optim.Adagrad(p, lr=0.1),
-    "adagrad_decay": lambda p: torch.optim.Adagrad(p, lr=0.1, lr_decay=0.05, weight_decay=0.1,
-                                                   initial_accumulator_value=0.5, eps=1e-6),
+SCHEDULE_CONFIGS = {
+    "linear": lambda o: torch.optim.lr_scheduler.LinearLR(o),
+    "linear_decay": lambda o: torch.optim.lr_scheduler.LinearLR(o, start_factor=1.0, end_factor=0.25, total_iters=4),
+    "warmup_cosine": lambda o: torch.optim.lr_scheduler.SequentialLR(
+        o, [torch.optim.lr_scheduler.LinearLR(o, start_factor=0.1, total_iters=3),
+            torch.optim.lr_scheduler.CosineAnnealingLR(o, T_max=6, eta_min=0.001)], milestones=[3]),
+    "warmup_step_linear": lambda o: torch.optim.lr_scheduler.SequentialLR(
+        o, [torch.optim.lr_scheduler.LinearLR(o, start_factor=0.5, total_iters=2),
+            torch.optim.lr_scheduler.StepLR(o, step_size=2, gamma=0.5),
+            torch.optim.lr_scheduler.LinearLR(o, start_factor=1.0, end_factor=0.1, total_iters=3)], milestones=[2, 7]),
+    "plateau": lambda o: torch.optim.lr_scheduler.ReduceLROnPlateau(
+        o, factor=0.5, patience=1, threshold=0.01, cooldown=1, min_lr=0.02),
+    "plateau_max_abs": lambda o: torch.optim.lr_scheduler.ReduceLROnPlateau(
+        o, mode="max", factor=0.3, patience=0, threshold=0.05, threshold_mode="abs", eps=0.004),
 }
 
 
-def make_optimizer_steps(outdir):
-    g = torch.Generator().manual_seed(SEED + 2)
-    shapes = {"w": (3, 4), "b": (4,)}
-    start = {k: torch.randn(s, generator=g) for k, s in shapes.items()}
-    grads = [{k: torch.randn(s, generator=g) for k, s in shapes.items()} for _ in range(OPTIMIZER_STEPS)]
-    tensors = [("start." + k, v.numpy()) for k, v in start.items()]
-    tensors += [(f"grad.{step}.{k}", v.numpy()) for step, gs in enumerate(grads, 1) for k, v in gs.items()]
-    for config, make_optimizer in OPTIMIZER_CONFIGS.items():
-        params = {k: v.double().clone().requires_grad_(True) for k, v in start.items()}
-        optimizer = make_optimizer(list(params.values()))
-        for step, gs in enumerate(grads, 1):
-            for k, p in params.items():
-                p.grad = gs[k].double().clone()
+def make_schedules(outdir):
+    tensors = [("metrics", np.array(PLATEAU_METRICS))]
+    for config, make_schedule in SCHEDULE_CONFIGS.items():
+        optimizer = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+        schedule = make_schedule(optimizer)
+        rates = [optimizer.param_groups[0]["lr"]]
+        for metric in PLATEAU_METRICS:
             optimizer.step()
-            tensors += [(f"{config}.{step}.{k}", p.detach().float().numpy()) for k, p in params.items()]
-    path = os.path.join(outdir, "optimizers.fnnt")
+            if isinstance(schedule, torch.optim.lr_scheduler.ReduceLROnPlateau):
+                schedule.step(metric)
+            else:
+                schedule.step()
+            rates.append(optimizer.param_groups[0]["lr"])
+        tensors.append((config, np.array(rates)))
+    path = os.path.join(outdir, "schedules.fnnt")
     write_tensor_file(path, tensors)
-    print(f"{path}: {len(tensors)} tensors, {OPTIMIZER_STEPS} steps of {', '.join(OPTIMIZER_CONFIGS)}")
+    print(f"{path}: {len(PLATEAU_METRICS)} steps of {', '.join(SCHEDULE_CONFIGS)}")
 
 
 def main():
@@ -357,8 +355,7 @@ def main():
         make(name, args.outdir, x, targets)
     if not args.models:
         make_optimizer_steps(args.outdir)
-    if not args.models:
-        make_optimizer_steps(args.outdir)
+        make_schedules(args.outdir)
     return 0
 
 

@@ -462,3 +462,64 @@ TEST_CASE("Optimizers match PyTorch step by step", "[parity][optim]") {
     SECTION(config + " in double") { check_optimizer_parity<double>(config, optimizer_double_tolerance); }
   }
 }
+
+// Learning-rate schedules: make_parity_data.py writes the rate of SGD(lr=0.1) before the first step and
+// after every step of each configuration of its SCHEDULE_CONFIGS (schedules.fnnt); fnn's schedule of the
+// same name must give the same rates to float32's precision, the file's.
+namespace {
+
+std::shared_ptr<fnn::LrScheduler<double>> parity_schedule(const std::string& config, fnn::Optimizer<double>& o) {
+  using namespace fnn;
+  if (config == "linear") return std::make_shared<LinearLR<double>>(o);
+  if (config == "linear_decay") return std::make_shared<LinearLR<double>>(o, 1.0, 0.25, 4);
+  if (config == "warmup_cosine") {
+    auto warmup = std::make_shared<LinearLR<double>>(o, 0.1, 1.0, 3);
+    auto cosine = std::make_shared<CosineAnnealingLR<double>>(o, 6, 0.001);
+    return std::make_shared<SequentialLR<double>>(o, SequentialLR<double>::Schedules{warmup, cosine},
+                                                  std::vector<long long>{3});
+  }
+  if (config == "warmup_step_linear") {
+    auto warmup = std::make_shared<LinearLR<double>>(o, 0.5, 1.0, 2);
+    auto step = std::make_shared<StepLR<double>>(o, 2, 0.5);
+    auto decay = std::make_shared<LinearLR<double>>(o, 1.0, 0.1, 3);
+    return std::make_shared<SequentialLR<double>>(o, SequentialLR<double>::Schedules{warmup, step, decay},
+                                                  std::vector<long long>{2, 7});
+  }
+  if (config == "plateau") {
+    return std::make_shared<ReduceLROnPlateau<double>>(
+        o, ReduceLROnPlateauOptions().factor(0.5).patience(1).threshold(0.01).cooldown(1).min_lr(0.02));
+  }
+  if (config == "plateau_max_abs") {
+    return std::make_shared<ReduceLROnPlateau<double>>(
+        o, ReduceLROnPlateauOptions().mode("max").factor(0.3).patience(0).threshold(0.05).threshold_mode("abs").eps(0.004));
+  }
+  FAIL("no fnn schedule for the configuration " << config);
+  return nullptr;
+}
+
+}  // namespace
+
+TEST_CASE("Learning-rate schedules match PyTorch step by step", "[parity][optim]") {
+  const auto ref = read_reference_file(data_file("schedules"));
+  const auto metrics = ref.find("metrics");
+  REQUIRE(metrics != ref.end());
+  for (const char* config : {"linear", "linear_decay", "warmup_cosine", "warmup_step_linear", "plateau", "plateau_max_abs"}) {
+    INFO("configuration " << config);
+    const auto rates = ref.find(config);
+    REQUIRE(rates != ref.end());
+    REQUIRE(rates->second.numel() == metrics->second.numel() + 1);
+    fnn::Parameter<double> p(fnn::Shape{1});
+    fnn::SGD<double> sgd({{"p", &p}}, fnn::SGDOptions().lr(0.1));
+    const auto schedule = parity_schedule(config, sgd);
+    for (Index t = 0; t < rates->second.numel(); ++t) {
+      INFO("rate after step " << t);
+      CHECK(sgd.lr() == Approx(rates->second[t]).epsilon(1e-6));
+      if (t == metrics->second.numel()) break;
+      if (schedule->takes_metric()) {
+        schedule->step(static_cast<double>(metrics->second[t]));
+      } else {
+        schedule->step();
+      }
+    }
+  }
+}

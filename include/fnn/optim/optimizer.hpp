@@ -2,6 +2,7 @@
 // Optimizer<Scalar>: what every optimizer shares: the parameters it updates, in a fixed order, and a
 // learning rate a schedule may change. Per-parameter state lives in vectors indexed like the
 // parameters, never in a map keyed by address.
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,14 @@ class Optimizer {
   double lr() const { return lr_; }
   void set_lr(double lr) { lr_ = lr; }
   long long steps() const { return steps_; }
+
+  // The rate schedules start from, as torch's initial_lr: the rate when the first schedule was made on
+  // this optimizer. Schedules chained by SequentialLR all start from it, not from the rate the schedule
+  // made before them set.
+  double schedule_base_lr() {
+    if (!schedule_base_lr_) schedule_base_lr_ = lr_;
+    return *schedule_base_lr_;
+  }
   const std::vector<ParameterRef<Scalar>>& parameters() const { return params_; }
 
   // The optimizer's part of a checkpoint, every entry named `prefix` + ...: the learning rate and the
@@ -79,6 +88,7 @@ class Optimizer {
   std::vector<ParameterRef<Scalar>> params_;
   double lr_;
   long long steps_ = 0;  // steps taken; each subclass's step() counts its own
+  std::optional<double> schedule_base_lr_;
 };
 
 }  // namespace fnn

@@ -167,7 +167,9 @@ struct FitOptions {
   int epochs = 1;                                      // the epoch fit stops after (counting resumed ones)
   data::DataLoader<Scalar>* validation = nullptr;
   data::DataLoader<Scalar>* test = nullptr;
-  std::shared_ptr<LrScheduler<Scalar>> schedule;       // stepped after every epoch or batch (its interval)
+  // Stepped after every epoch or batch (its interval); one that takes a metric (ReduceLROnPlateau) after
+  // every epoch with the validation loss, so it needs `validation`.
+  std::shared_ptr<LrScheduler<Scalar>> schedule;
   // Updated after every step; validation and test use the averaged weights, and the model ends with them.
   ExponentialMovingAverage<Scalar>* average = nullptr;
   std::string checkpoint;                              // when set, the run is saved there after every epoch
@@ -187,6 +189,9 @@ History fit(Layer<Scalar>& model, Loss& loss, Optimizer<Scalar>& optimizer, data
   check_yields_batches(train, "fnn::train::fit: the training loader");
   if (options.validation) check_yields_batches(*options.validation, "fnn::train::fit: the validation loader");
   if (options.test) check_yields_batches(*options.test, "fnn::train::fit: the test loader");
+  if (options.schedule && options.schedule->takes_metric() && !options.validation) {
+    throw UsageError("fnn::train::fit: the schedule follows the validation loss, and there is no validation loader");
+  }
   History history = options.resume ? load_checkpoint(options.checkpoint, run) : History();
   // Training splits every batch between the threads where the model computes each sample by itself.
   DataParallel<Scalar> parallel(model);
@@ -224,7 +229,11 @@ History fit(Layer<Scalar>& model, Loss& loss, Optimizer<Scalar>& optimizer, data
     r.images_per_second = static_cast<double>(r.train.count) / std::max(r.seconds, 1e-9);
     r.peak_memory_mb = peak_resident_mb();
     history.add(r);
-    if (options.schedule && !batch_schedule) options.schedule->step();
+    if (options.schedule && options.schedule->takes_metric()) {
+      options.schedule->step(r.validation.loss);
+    } else if (options.schedule && !batch_schedule) {
+      options.schedule->step();
+    }
     if (!options.checkpoint.empty()) save_checkpoint(options.checkpoint, run, history);
     if (options.on_epoch) options.on_epoch(r);
   }
