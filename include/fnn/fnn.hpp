@@ -23,6 +23,7 @@
 #include "fnn/layers/conv2d.hpp"
 #include "fnn/layers/data_parallel.hpp"
 #include "fnn/layers/dropout.hpp"
+#include "fnn/layers/dropout2d.hpp"
 #include "fnn/layers/elu.hpp"
 #include "fnn/layers/flatten.hpp"
 #include "fnn/layers/gelu.hpp"

@@ -12,6 +12,7 @@ namespace fnn {
   template class AdaptiveAvgPool2d<Scalar>; \
   template class ReLU<Scalar>;           \
   template class Dropout<Scalar>;        \
+  template class Dropout2d<Scalar>;      \
   template class Flatten<Scalar>;        \
   template class LogSoftmax<Scalar>;     \
   template class Softmax<Scalar>;        \

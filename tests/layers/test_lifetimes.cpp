@@ -70,6 +70,7 @@ std::vector<Kind> kinds() {
       {"SiLU", {3, 4}, [](Rng&) { return leaf<SiLU<double>>(); }},
       {"Identity", {3, 4}, [](Rng&) { return leaf<Identity<double>>(); }},
       {"Dropout", {4, 6}, [](Rng& r) { return leaf<Dropout<double>>(0.5, r); }},
+      {"Dropout2d", {4, 6, 2, 3}, [](Rng& r) { return leaf<Dropout2d<double>>(0.5, r); }},
       {"BatchNorm1d", {5, 4}, [](Rng&) { return leaf<BatchNorm1d<double>>(4); }},
       {"BatchNorm2d", {2, 3, 3, 3}, [](Rng&) { return leaf<BatchNorm2d<double>>(3); }},
       {"Sequential", {3, 2, 4, 6}, [](Rng& r) { return Subject{nullptr, small_cnn(r)}; }},

@@ -36,6 +36,7 @@ std::vector<Case> cases() {
       {sequential, {2, 1, 3, 4}, {2, 1, 3, 5}},
       {[] { return std::make_unique<ReLU<double>>(); }, {2, 3}, {}},
       {[] { return std::make_unique<Dropout<double>>(0.5, rng); }, {2, 3}, {}},
+      {[] { return std::make_unique<Dropout2d<double>>(0.5, rng); }, {2, 3, 2, 2}, {2, 3}},
       {[] { return std::make_unique<Flatten<double>>(); }, {2, 3, 2}, {}},
       {[] { return std::make_unique<Sigmoid<double>>(); }, {2, 3}, {}},
       {[] { return std::make_unique<Tanh<double>>(); }, {2, 3}, {}},

@@ -15,7 +15,7 @@ batch and writes <outdir>/<model>.fnnt, an fnn tensor file (include/fnn/io/tenso
     grad.<parameter name>    d loss / d parameter
     running.<buffer name>    BatchNorm running statistics AFTER the forward (train-mode update)
 
-The models are in train() mode, except Dropout, which is put in eval() because its random masks
+The models are in train() mode, except Dropout and Dropout2d, put in eval() because their masks
 cannot match across implementations; BatchNorm therefore normalises with the batch's statistics.
 
 The initial parameters and the input are drawn in float32 (torch.manual_seed fixed). The reference
@@ -128,6 +128,13 @@ def residual_pooling():
         nn.Flatten(), nn.Linear(8 * 3 * 3, 10))
 
 
+def dropout2d():
+    # Not a seed: Dropout2d between a convolution and its activation, in eval() as every dropout here.
+    return nn.Sequential(
+        nn.Conv2d(1, 4, 3, padding=1), nn.Dropout2d(0.3), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(4 * 14 * 14, 10))
+
+
 MODELS = {
     "lenet": lenet,
     "mlp_dropout": mlp_dropout,
@@ -137,6 +144,7 @@ MODELS = {
     "vgg_like": vgg_like,
     "batchnorm": batchnorm,
     "activations": activations,
+    "dropout2d": dropout2d,
     "residual_pooling": residual_pooling,
 }
 
@@ -199,7 +207,7 @@ def randomise_batchnorm(model, g):
 def set_modes(model):
     model.train()
     for m in model.modules():
-        if isinstance(m, nn.Dropout):
+        if isinstance(m, (nn.Dropout, nn.Dropout2d)):
             m.eval()
 
 

@@ -6,7 +6,7 @@
 // before the step, the input batch and targets, and PyTorch's output, loss, gradients ("grad.<name>")
 // and updated running statistics ("running.<name>"). PyTorch computed them in float64 from float32
 // parameters and input, so they are the exact answer rounded to float32. Here fnn builds the model,
-// copies the state in by name, sets Dropout to eval (PyTorch's Dropout masks cannot be reproduced),
+// copies the state in by name, sets Dropout and Dropout2d to eval (PyTorch's masks cannot be reproduced),
 // leaves BatchNorm in training mode and runs one forward, loss and backward:
 //   - in float, every tensor must agree to 1e-4: ||a - b|| / ||b|| <= 1e-4 and, element-wise,
 //     |a - b| <= 1e-4 max|b| + 1e-6;
@@ -128,10 +128,24 @@ fnn::Sequential<Scalar> residual_pooling_model(fnn::Rng& rng) {
   return m;
 }
 
+// Not a seed: the "dropout2d" model of make_parity_data.py (Dropout2d in eval, as PyTorch's).
+template <class Scalar>
+fnn::Sequential<Scalar> dropout2d_model(fnn::Rng& rng) {
+  fnn::Sequential<Scalar> m;
+  m.add(fnn::Conv2d<Scalar>(1, 4, 3, rng, 1, 1));
+  m.add(fnn::Dropout2d<Scalar>(0.3, rng));
+  m.add(fnn::ReLU<Scalar>());
+  m.add(fnn::MaxPool2d<Scalar>(2));
+  m.add(fnn::Flatten<Scalar>());
+  m.add(fnn::Linear<Scalar>(4 * 14 * 14, 10, rng));
+  return m;
+}
+
 template <class Scalar>
 fnn::Sequential<Scalar> build(const std::string& name, fnn::Rng& rng) {
   if (name == "batchnorm") return batchnorm_model<Scalar>(rng);
   if (name == "activations") return activations_model<Scalar>(rng);
+  if (name == "dropout2d") return dropout2d_model<Scalar>(rng);
   if (name == "residual_pooling") return residual_pooling_model<Scalar>(rng);
   return fnn::models::by_name<Scalar>(name, rng);
 }
@@ -220,6 +234,7 @@ void check_parity(const std::string& model_name, const Tolerance& tol, const std
   auto model = build<Scalar>(model_name, rng);
   for (std::size_t i = 0; i < model.size(); ++i) {
     if (auto* dropout = dynamic_cast<fnn::Dropout<Scalar>*>(&model[i])) dropout->eval();
+    if (auto* dropout = dynamic_cast<fnn::Dropout2d<Scalar>*>(&model[i])) dropout->eval();
   }
   const bool log_softmax_output = dynamic_cast<fnn::LogSoftmax<Scalar>*>(&model[model.size() - 1]) != nullptr;
 
@@ -523,3 +538,4 @@ TEST_CASE("Learning-rate schedules match PyTorch step by step", "[parity][optim]
     }
   }
 }
+TEST_CASE("Dropout2d in evaluation mode matches PyTorch", "[parity]") { check_both("dropout2d"); }

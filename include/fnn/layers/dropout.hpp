@@ -2,9 +2,7 @@
 // Dropout(p), inverted as torch.nn.Dropout: in training each element is zeroed with probability p and
 // the survivors are scaled by 1 / (1 - p), so evaluation needs no rescaling and is the identity.
 //   y = x * mask,  mask[i] = 0 with probability p, else 1 / (1 - p)      Backward: dx = dy * mask
-// Each step takes one number from the layer's generator; every block of mask_block elements draws from
-// its own generator seeded with that number and the block's index, so blocks are drawn in parallel and
-// the mask does not depend on the thread count.
+// Each step draws a new mask from the layer's generator (draw_dropout_mask below).
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -17,6 +15,32 @@
 #include "fnn/layers/layer.hpp"
 
 namespace fnn {
+
+// Fills `mask`, already shaped, with an inverted-dropout mask: each element 0 with probability p, else
+// 1 / (1 - p). Element i is dropped when 32 random bits, read as a fraction of 2^32, fall below p.
+// It takes one number from `rng`; every block of mask_block elements draws from its own generator seeded
+// with that number and the block's index, so blocks are drawn in parallel and the mask does not depend
+// on the thread count. Dropout and Dropout2d (one value per channel) draw their masks here.
+template <class Scalar>
+void draw_dropout_mask(Rng& rng, double p, Tensor<Scalar>& mask) {
+  constexpr Index mask_block = 4096;
+  const Index n = mask.numel();
+  const std::uint64_t step_seed = rng.next();
+  const auto drop_below = static_cast<std::uint64_t>(std::llround(std::ldexp(p, 32)));
+  const Scalar keep_scale = p < 1.0 ? static_cast<Scalar>(1.0 / (1.0 - p)) : Scalar(0);
+  Scalar* values = mask.data();
+  parallel_ranges(n, elementwise_work(n), mask_block, [&](Index first, Index last) {
+    for (Index block = first; block < last; block += mask_block) {
+      Rng block_rng(step_seed + static_cast<std::uint64_t>(block / mask_block));
+      const Index end = std::min(block + mask_block, last);
+      for (Index i = block; i < end; i += 2) {
+        const std::uint64_t bits = block_rng.next();
+        values[i] = (bits & 0xffffffffu) < drop_below ? Scalar(0) : keep_scale;
+        if (i + 1 < end) values[i + 1] = (bits >> 32) < drop_below ? Scalar(0) : keep_scale;
+      }
+    }
+  });
+}
 
 template <class Scalar>
 class Dropout final : public Layer<Scalar> {
@@ -51,7 +75,10 @@ class Dropout final : public Layer<Scalar> {
       mask_.resize(Shape());
       return output_;
     }
-    if (!mask_frozen_ || mask_.shape() != x.shape()) draw_mask(x.shape());
+    if (!mask_frozen_ || mask_.shape() != x.shape()) {
+      mask_.resize(x.shape());
+      draw_dropout_mask(rng_, p_, mask_);
+    }
     multiply_by_mask(x, output_);
     return output_;
   }
@@ -68,29 +95,6 @@ class Dropout final : public Layer<Scalar> {
   }
 
  private:
-  static constexpr Index mask_block = 4096;
-
-  // Element i is dropped when 32 random bits, read as a fraction of 2^32, fall below p.
-  void draw_mask(const Shape& shape) {
-    mask_.resize(shape);
-    const Index n = mask_.numel();
-    const std::uint64_t step_seed = rng_.next();
-    const auto drop_below = static_cast<std::uint64_t>(std::llround(std::ldexp(p_, 32)));
-    const Scalar keep_scale = p_ < 1.0 ? static_cast<Scalar>(1.0 / (1.0 - p_)) : Scalar(0);
-    Scalar* mask = mask_.data();
-    parallel_ranges(n, elementwise_work(n), mask_block, [&](Index first, Index last) {
-      for (Index block = first; block < last; block += mask_block) {
-        Rng block_rng(step_seed + static_cast<std::uint64_t>(block / mask_block));
-        const Index end = std::min(block + mask_block, last);
-        for (Index i = block; i < end; i += 2) {
-          const std::uint64_t bits = block_rng.next();
-          mask[i] = (bits & 0xffffffffu) < drop_below ? Scalar(0) : keep_scale;
-          if (i + 1 < end) mask[i + 1] = (bits >> 32) < drop_below ? Scalar(0) : keep_scale;
-        }
-      }
-    });
-  }
-
   void multiply_by_mask(const Tensor<Scalar>& in, Tensor<Scalar>& out) const {
     parallel_ranges(in.numel(), elementwise_work(in.numel()), 64, [&](Index first, Index last) {
       segment(out, first, last) = segment(in, first, last) * segment(mask_, first, last);
