@@ -1,5 +1,6 @@
 #pragma once
-// BatchNorm1d and BatchNorm2d, as torch.nn.BatchNorm1d/2d (eps = 1e-5, momentum = 0.1, affine).
+// BatchNorm1d and BatchNorm2d, as torch.nn.BatchNorm1d/2d (eps = 1e-5, momentum = 0.1, affine = true;
+// without affine, gamma = 1 and beta = 0 are constants and the layer has no parameters).
 // Both normalise each channel c over every other axis; the input is read as x [N, C, S], where S is 1
 // for BatchNorm1d on [N, C], L on [N, C, L], and H*W for BatchNorm2d on [N, C, H, W]. M = N*S values
 // per channel.
@@ -26,7 +27,8 @@ template <class Scalar>
 class BatchNorm : public Layer<Scalar> {
  public:
   std::string name() const override {
-    return std::string(spatial_ ? "BatchNorm2d(" : "BatchNorm1d(") + std::to_string(channels_) + ")";
+    return std::string(spatial_ ? "BatchNorm2d(" : "BatchNorm1d(") + std::to_string(channels_) +
+           (affine_ ? "" : ", affine=False") + ")";
   }
 
   bool samples_independent() const override { return !this->training(); }  // else batch statistics
@@ -95,8 +97,10 @@ class BatchNorm : public Layer<Scalar> {
           sum_dy += slice(dy, n, c, s).sum();
           sum_dy_xhat += (slice(dy, n, c, s) * slice(xhat_, n, c, s)).sum();
         }
-        weight_.grad[c] += static_cast<Scalar>(sum_dy_xhat);
-        bias_.grad[c] += static_cast<Scalar>(sum_dy);
+        if (affine_) {
+          weight_.grad[c] += static_cast<Scalar>(sum_dy_xhat);
+          bias_.grad[c] += static_cast<Scalar>(sum_dy);
+        }
         const auto mean_dy = static_cast<Scalar>(sum_dy / m), mean_dy_xhat = static_cast<Scalar>(sum_dy_xhat / m);
         const Scalar scale = weight_.value[c] * inv_std_[c];
         for (Index n = 0; n < n_batch; ++n) {
@@ -111,7 +115,10 @@ class BatchNorm : public Layer<Scalar> {
     return grad_input_;
   }
 
-  std::vector<ParameterRef<Scalar>> parameters() override { return {{"weight", &weight_}, {"bias", &bias_}}; }
+  std::vector<ParameterRef<Scalar>> parameters() override {
+    if (!affine_) return {};
+    return {{"weight", &weight_}, {"bias", &bias_}};
+  }
   std::vector<BufferRef<Scalar>> buffers() override {
     return {{"running_mean", &running_mean_}, {"running_var", &running_var_}};
   }
@@ -121,8 +128,8 @@ class BatchNorm : public Layer<Scalar> {
   Tensor<Scalar>& running_var() { return running_var_; }
 
  protected:
-  BatchNorm(Index channels, bool spatial, double eps, double momentum)
-      : channels_(channels), spatial_(spatial), eps_(static_cast<Scalar>(eps)),
+  BatchNorm(Index channels, bool spatial, double eps, double momentum, bool affine)
+      : channels_(channels), spatial_(spatial), affine_(affine), eps_(static_cast<Scalar>(eps)),
         momentum_(static_cast<Scalar>(momentum)), weight_({channels}), bias_({channels}),
         running_mean_({channels}, Scalar(0)), running_var_({channels}, Scalar(1)), mean_({channels}),
         inv_std_({channels}) {
@@ -184,8 +191,10 @@ class BatchNorm : public Layer<Scalar> {
       const BlockSums sum_dy = d.template cast<double>().colwise().sum();
       const BlockSums sum_dy_xhat = (d.template cast<double>() * xhat.template cast<double>()).colwise().sum();
       const auto cols = [&](Tensor<Scalar>& t) { return t.row_vector().segment(first, width).array(); };
-      cols(weight_.grad) += sum_dy_xhat.template cast<Scalar>();
-      cols(bias_.grad) += sum_dy.template cast<Scalar>();
+      if (affine_) {
+        cols(weight_.grad) += sum_dy_xhat.template cast<Scalar>();
+        cols(bias_.grad) += sum_dy.template cast<Scalar>();
+      }
       const BlockFactors scale = cols(weight_.value) * cols(inv_std_);
       auto dx = grad_input_.matrix().middleCols(first, width).array();
       if (batch_statistics_) {
@@ -208,6 +217,7 @@ class BatchNorm : public Layer<Scalar> {
 
   Index channels_;
   bool spatial_;
+  bool affine_;                      // gamma and beta learnt; else fixed at 1 and 0
   Scalar eps_, momentum_;
   Parameter<Scalar> weight_, bias_;  // gamma and beta
   Tensor<Scalar> running_mean_, running_var_;
@@ -219,16 +229,16 @@ class BatchNorm : public Layer<Scalar> {
 template <class Scalar>
 class BatchNorm1d final : public BatchNorm<Scalar> {
  public:
-  explicit BatchNorm1d(Index num_features, double eps = 1e-5, double momentum = 0.1)
-      : BatchNorm<Scalar>(num_features, false, eps, momentum) {}
+  explicit BatchNorm1d(Index num_features, double eps = 1e-5, double momentum = 0.1, bool affine = true)
+      : BatchNorm<Scalar>(num_features, false, eps, momentum, affine) {}
   std::unique_ptr<Layer<Scalar>> clone() const override { return std::make_unique<BatchNorm1d>(*this); }
 };
 
 template <class Scalar>
 class BatchNorm2d final : public BatchNorm<Scalar> {
  public:
-  explicit BatchNorm2d(Index num_features, double eps = 1e-5, double momentum = 0.1)
-      : BatchNorm<Scalar>(num_features, true, eps, momentum) {}
+  explicit BatchNorm2d(Index num_features, double eps = 1e-5, double momentum = 0.1, bool affine = true)
+      : BatchNorm<Scalar>(num_features, true, eps, momentum, affine) {}
   std::unique_ptr<Layer<Scalar>> clone() const override { return std::make_unique<BatchNorm2d>(*this); }
 };
 
