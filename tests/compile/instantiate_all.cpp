@@ -25,6 +25,8 @@ namespace fnn {
   template class Identity<Scalar>;       \
   template class BatchNorm1d<Scalar>;    \
   template class BatchNorm2d<Scalar>;    \
+  template class LayerNorm<Scalar>;      \
+  template class GroupNorm<Scalar>;      \
   template class Sequential<Scalar>;     \
   template class Residual<Scalar>;       \
   template class Add<Scalar>;            \

@@ -128,6 +128,18 @@ def residual_pooling():
         nn.Flatten(), nn.Linear(8 * 3 * 3, 10))
 
 
+def normalization():
+    # Not a seed: GroupNorm (with and without affine, one channel a group at 9), BatchNorm2d and
+    # BatchNorm1d without affine, LayerNorm over [C, H, W] and over features (built in test_parity.cpp).
+    return nn.Sequential(
+        nn.Conv2d(1, 8, 3, padding=1), nn.GroupNorm(2, 8), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(8, 8, 3, padding=1), nn.BatchNorm2d(8, affine=False), nn.ReLU(), nn.MaxPool2d(2),
+        nn.LayerNorm([8, 7, 7]),
+        nn.Conv2d(8, 4, 1), nn.GroupNorm(4, 4, affine=False),
+        nn.Flatten(), nn.Linear(4 * 7 * 7, 16), nn.LayerNorm(16), nn.ReLU(), nn.BatchNorm1d(16, affine=False),
+        nn.Linear(16, 10))
+
+
 def dropout2d():
     # Not a seed: Dropout2d between a convolution and its activation, in eval() as every dropout here.
     return nn.Sequential(
@@ -146,6 +158,7 @@ MODELS = {
     "activations": activations,
     "dropout2d": dropout2d,
     "residual_pooling": residual_pooling,
+    "normalization": normalization,
 }
 
 
@@ -193,13 +206,14 @@ def fixed_batch():
 
 
 def randomise_batchnorm(model, g):
-    """BatchNorm starts as the identity (gamma 1, beta 0, running stats 0 and 1); give it values that
-    would expose a swapped gamma/beta or a wrong running-statistics update."""
+    """BatchNorm, GroupNorm and LayerNorm start as the identity (gamma 1, beta 0, running stats 0 and 1);
+    give them values that would expose a swapped gamma/beta or a wrong running-statistics update."""
     with torch.no_grad():
         for m in model.modules():
-            if isinstance(m, nn.modules.batchnorm._BatchNorm):
+            if isinstance(m, (nn.modules.batchnorm._BatchNorm, nn.GroupNorm, nn.LayerNorm)) and m.weight is not None:
                 m.weight.copy_(0.5 + torch.rand(m.weight.shape, generator=g))
                 m.bias.copy_(0.5 * torch.randn(m.bias.shape, generator=g))
+            if isinstance(m, nn.modules.batchnorm._BatchNorm):
                 m.running_mean.copy_(0.3 * torch.randn(m.running_mean.shape, generator=g))
                 m.running_var.copy_(0.5 + torch.rand(m.running_var.shape, generator=g))
 

@@ -141,12 +141,38 @@ fnn::Sequential<Scalar> dropout2d_model(fnn::Rng& rng) {
   return m;
 }
 
+// Not a seed: the "normalization" model of make_parity_data.py, GroupNorm, LayerNorm and BatchNorm without
+// affine parameters.
+template <class Scalar>
+fnn::Sequential<Scalar> normalization_model(fnn::Rng& rng) {
+  fnn::Sequential<Scalar> m;
+  m.add(fnn::Conv2d<Scalar>(1, 8, 3, rng, 1, 1));
+  m.add(fnn::GroupNorm<Scalar>(2, 8));
+  m.add(fnn::ReLU<Scalar>());
+  m.add(fnn::MaxPool2d<Scalar>(2));
+  m.add(fnn::Conv2d<Scalar>(8, 8, 3, rng, 1, 1));
+  m.add(fnn::BatchNorm2d<Scalar>(8, 1e-5, 0.1, false));
+  m.add(fnn::ReLU<Scalar>());
+  m.add(fnn::MaxPool2d<Scalar>(2));
+  m.add(fnn::LayerNorm<Scalar>({8, 7, 7}));
+  m.add(fnn::Conv2d<Scalar>(8, 4, 1, rng));
+  m.add(fnn::GroupNorm<Scalar>(4, 4, 1e-5, false));
+  m.add(fnn::Flatten<Scalar>());
+  m.add(fnn::Linear<Scalar>(4 * 7 * 7, 16, rng));
+  m.add(fnn::LayerNorm<Scalar>(16));
+  m.add(fnn::ReLU<Scalar>());
+  m.add(fnn::BatchNorm1d<Scalar>(16, 1e-5, 0.1, false));
+  m.add(fnn::Linear<Scalar>(16, 10, rng));
+  return m;
+}
+
 template <class Scalar>
 fnn::Sequential<Scalar> build(const std::string& name, fnn::Rng& rng) {
   if (name == "batchnorm") return batchnorm_model<Scalar>(rng);
   if (name == "activations") return activations_model<Scalar>(rng);
   if (name == "dropout2d") return dropout2d_model<Scalar>(rng);
   if (name == "residual_pooling") return residual_pooling_model<Scalar>(rng);
+  if (name == "normalization") return normalization_model<Scalar>(rng);
   return fnn::models::by_name<Scalar>(name, rng);
 }
 
@@ -381,6 +407,11 @@ TEST_CASE("Sigmoid, Tanh, LeakyReLU, ELU, GELU (both forms), SiLU, Identity and 
 }
 TEST_CASE("Residual, Concat, Add, MaxPool2d with padding, AvgPool2d and AdaptiveAvgPool2d match PyTorch", "[parity]") {
   check_both("residual_pooling");
+}
+// The convolution biases 4.bias and 9.bias feed a BatchNorm2d and a GroupNorm of one channel a group,
+// whose mean subtraction cancels them: their gradients are zero in exact arithmetic.
+TEST_CASE("GroupNorm, LayerNorm and BatchNorm without affine parameters match PyTorch", "[parity]") {
+  check_both("normalization", {"4.bias", "9.bias"});
 }
 
 // ---------------------------------------------------------------------------------------------------
