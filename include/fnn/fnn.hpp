@@ -43,8 +43,14 @@
 #include "fnn/layers/softmax.hpp"
 #include "fnn/layers/tanh.hpp"
 
+#include "fnn/losses/bce_loss.hpp"
+#include "fnn/losses/bce_with_logits_loss.hpp"
 #include "fnn/losses/cross_entropy_loss.hpp"
+#include "fnn/losses/huber_loss.hpp"
+#include "fnn/losses/l1_loss.hpp"
+#include "fnn/losses/mse_loss.hpp"
 #include "fnn/losses/nll_loss.hpp"
+#include "fnn/losses/smooth_l1_loss.hpp"
 
 #include "fnn/optim/adagrad.hpp"
 #include "fnn/optim/adam.hpp"

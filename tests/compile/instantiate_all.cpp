@@ -35,6 +35,12 @@ namespace fnn {
   template class HorizontalFlipAverage<Scalar>; \
   template class NLLLoss<Scalar>;        \
   template class CrossEntropyLoss<Scalar>; \
+  template class MSELoss<Scalar>;        \
+  template class L1Loss<Scalar>;         \
+  template class SmoothL1Loss<Scalar>;   \
+  template class HuberLoss<Scalar>;      \
+  template class BCELoss<Scalar>;        \
+  template class BCEWithLogitsLoss<Scalar>; \
   template class SGD<Scalar>;            \
   template class Adam<Scalar>;           \
   template class RMSprop<Scalar>;         \

@@ -361,6 +361,73 @@ def make_schedules(outdir):
     print(f"{path}: {len(PLATEAU_METRICS)} steps of {', '.join(SCHEDULE_CONFIGS)}")
 
 
+# ---------------------------------------------------------------------------------------------------
+# Losses, apart from the models: each configuration of LOSS_CONFIGS on a fixed input and target,
+# written to <outdir>/losses.fnnt as
+#
+#    <config>.input, <config>.target    [6, 5] (class indices [6], as float32, for cross-entropy)
+#    <config>.weight                    the class weights or pos_weight [5], where the loss has them
+#    <config>.loss                      [1]
+#    <config>.grad                      d loss / d input
+#
+# test_parity.cpp builds each configuration with fnn's loss under the same name. The kinds of input:
+# "real" (any value, regression targets), "probability" (in (0, 1), targets in [0, 1]), "logits"
+# (targets 0 or 1) and "classes" (logits and class indices). As for the models, the values are drawn in
+# float32 and the loss runs in float64.
+
+LOSS_WEIGHTS = [0.5, 2.0, 1.0, 3.0, 0.25]
+
+LOSS_CONFIGS = {
+    "mse": ("real", lambda w: nn.MSELoss()),
+    "mse_sum": ("real", lambda w: nn.MSELoss(reduction="sum")),
+    "l1": ("real", lambda w: nn.L1Loss()),
+    "l1_sum": ("real", lambda w: nn.L1Loss(reduction="sum")),
+    "smooth_l1": ("real", lambda w: nn.SmoothL1Loss()),
+    "smooth_l1_beta_sum": ("real", lambda w: nn.SmoothL1Loss(reduction="sum", beta=0.5)),
+    "huber": ("real", lambda w: nn.HuberLoss()),
+    "huber_delta_sum": ("real", lambda w: nn.HuberLoss(reduction="sum", delta=0.3)),
+    "bce": ("probability", lambda w: nn.BCELoss()),
+    "bce_sum": ("probability", lambda w: nn.BCELoss(reduction="sum")),
+    "bce_with_logits": ("logits", lambda w: nn.BCEWithLogitsLoss()),
+    "bce_with_logits_pos_weight_sum": ("logits", lambda w: nn.BCEWithLogitsLoss(reduction="sum", pos_weight=w)),
+    "cross_entropy_sum": ("classes", lambda w: nn.CrossEntropyLoss(reduction="sum")),
+    "cross_entropy_weight": ("classes", lambda w: nn.CrossEntropyLoss(weight=w)),
+    "cross_entropy_weight_smoothing_sum": ("classes", lambda w: nn.CrossEntropyLoss(weight=w, reduction="sum",
+                                                                                     label_smoothing=0.1)),
+}
+
+
+def loss_inputs(kind, g):
+    x = torch.randn(6, 5, generator=g)
+    if kind == "real":
+        return x, torch.randn(6, 5, generator=g)
+    if kind == "probability":
+        return torch.sigmoid(2 * x), torch.rand(6, 5, generator=g)
+    if kind == "logits":
+        return 2 * x, (torch.rand(6, 5, generator=g) < 0.5).float()
+    return 2 * x, torch.randint(0, 5, (6,), generator=g)
+
+
+def make_losses(outdir):
+    g = torch.Generator().manual_seed(SEED + 3)
+    weight = torch.tensor(LOSS_WEIGHTS)
+    tensors = []
+    for config, (kind, make_loss) in LOSS_CONFIGS.items():
+        x, target = loss_inputs(kind, g)
+        criterion = make_loss(weight.double())
+        has_weight = any(getattr(criterion, name, None) is not None for name in ("weight", "pos_weight"))
+        x64 = x.double().requires_grad_(True)
+        loss = criterion(x64, target if kind == "classes" else target.double())
+        loss.backward()
+        tensors += [(config + ".input", x.numpy()), (config + ".target", target.float().numpy())]
+        tensors += [(config + ".weight", weight.numpy())] if has_weight else []
+        tensors += [(config + ".loss", loss.detach().float().reshape(1).numpy()),
+                    (config + ".grad", x64.grad.float().numpy())]
+    path = os.path.join(outdir, "losses.fnnt")
+    write_tensor_file(path, tensors)
+    print(f"{path}: {len(tensors)} tensors, {', '.join(LOSS_CONFIGS)}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("outdir")
@@ -378,6 +445,7 @@ def main():
     if not args.models:
         make_optimizer_steps(args.outdir)
         make_schedules(args.outdir)
+        make_losses(args.outdir)
     return 0
 
 

@@ -570,3 +570,87 @@ TEST_CASE("Learning-rate schedules match PyTorch step by step", "[parity][optim]
   }
 }
 TEST_CASE("Dropout2d in evaluation mode matches PyTorch", "[parity]") { check_both("dropout2d"); }
+
+// ---------------------------------------------------------------------------------------------------
+// Losses, apart from the models: make_parity_data.py runs each configuration of its LOSS_CONFIGS on a
+// fixed input and target in float64 and writes the input, the target, the weights where the loss has
+// them, the loss and its gradient to losses.fnnt. fnn's loss of the same configuration must give the
+// same loss and gradient: to 1e-4 in float and 1e-6 in double, as for the models.
+namespace {
+
+// fnn's counterpart of each configuration of make_parity_data.py's LOSS_CONFIGS: the loss and its
+// gradient at `input`, with `weight` the class weights or pos_weight (empty where the loss has none).
+template <class Scalar>
+std::pair<Scalar, fnn::Tensor<Scalar>> parity_loss(const std::string& config, const fnn::Tensor<Scalar>& input,
+                                                   const fnn::Tensor<float>& target_values,
+                                                   const std::vector<double>& weight) {
+  using namespace fnn;
+  const Tensor<Scalar> target = convert<Scalar>(target_values);
+  auto run = [&](auto&& loss, const auto& targets) {
+    const Scalar value = loss.forward(input, targets);
+    return std::pair<Scalar, Tensor<Scalar>>{value, loss.backward()};
+  };
+  if (config == "mse") return run(MSELoss<Scalar>(), target);
+  if (config == "mse_sum") return run(MSELoss<Scalar>(Reduction::sum), target);
+  if (config == "l1") return run(L1Loss<Scalar>(), target);
+  if (config == "l1_sum") return run(L1Loss<Scalar>(Reduction::sum), target);
+  if (config == "smooth_l1") return run(SmoothL1Loss<Scalar>(), target);
+  if (config == "smooth_l1_beta_sum") return run(SmoothL1Loss<Scalar>(Reduction::sum, 0.5), target);
+  if (config == "huber") return run(HuberLoss<Scalar>(), target);
+  if (config == "huber_delta_sum") return run(HuberLoss<Scalar>(Reduction::sum, 0.3), target);
+  if (config == "bce") return run(BCELoss<Scalar>(), target);
+  if (config == "bce_sum") return run(BCELoss<Scalar>(Reduction::sum), target);
+  if (config == "bce_with_logits") return run(BCEWithLogitsLoss<Scalar>(), target);
+  if (config == "bce_with_logits_pos_weight_sum") return run(BCEWithLogitsLoss<Scalar>(Reduction::sum, weight), target);
+  Targets classes;
+  for (float t : target_values) classes.push_back(static_cast<std::int32_t>(t));
+  if (config == "cross_entropy_sum") return run(CrossEntropyLoss<Scalar>({}, Reduction::sum), classes);
+  if (config == "cross_entropy_weight") return run(CrossEntropyLoss<Scalar>(weight), classes);
+  if (config == "cross_entropy_weight_smoothing_sum") {
+    return run(CrossEntropyLoss<Scalar>(weight, Reduction::sum, 0.1), classes);
+  }
+  FAIL("no fnn loss for the configuration " << config);
+  return {};
+}
+
+const char* const loss_configs[] = {"mse",   "mse_sum", "l1",  "l1_sum", "smooth_l1", "smooth_l1_beta_sum",
+                                    "huber", "huber_delta_sum", "bce", "bce_sum", "bce_with_logits",
+                                    "bce_with_logits_pos_weight_sum", "cross_entropy_sum", "cross_entropy_weight",
+                                    "cross_entropy_weight_smoothing_sum"};
+
+template <class Scalar>
+void check_loss_parity(const std::string& config, const Tolerance& tol) {
+  const auto ref = read_reference_file(data_file("losses"));
+  auto reference = [&](const std::string& name) -> const fnn::Tensor<float>& {
+    INFO("tensor " << config << "." << name);
+    const auto it = ref.find(config + "." + name);
+    REQUIRE(it != ref.end());
+    return it->second;
+  };
+  std::vector<double> weight;
+  if (ref.count(config + ".weight") != 0) {
+    for (float w : reference("weight")) weight.push_back(static_cast<double>(w));
+  }
+  const auto [loss, grad] = parity_loss<Scalar>(config, convert<Scalar>(reference("input")), reference("target"), weight);
+  const fnn::Tensor<Scalar> loss_tensor({1}, {loss});
+  for (const auto& [name, mine] : {std::pair{"loss", &loss_tensor}, std::pair{"grad", &grad}}) {
+    const auto& theirs = reference(name);
+    INFO(config << " (" << precision_name(Scalar()) << "): " << name);
+    REQUIRE(mine->shape() == theirs.shape());
+    const Agreement r = compare(*mine, theirs);
+    const double norm_relative = r.norm_relative, max_error = r.max_error, max_reference = r.max_reference;
+    CAPTURE(norm_relative, max_error, max_reference);
+    CHECK(r.norm_ok(tol));
+    CHECK(r.elementwise_ok(tol));
+    CHECK(r.b_norm > 0);  // a zero loss or gradient would make the comparison vacuous
+  }
+}
+
+}  // namespace
+
+TEST_CASE("Losses match PyTorch: MSE, L1, SmoothL1, Huber, BCE, BCEWithLogits, weighted CrossEntropy", "[parity][loss]") {
+  for (const std::string config : loss_configs) {
+    SECTION(config + " in float") { check_loss_parity<float>(config, float_tolerance); }
+    SECTION(config + " in double") { check_loss_parity<double>(config, double_tolerance); }
+  }
+}

@@ -160,9 +160,10 @@ inline GradcheckResult gradcheck(Layer<double>& layer, const Tensor<double>& inp
   return result;
 }
 
-// Checks loss.backward() against finite differences of loss.forward(input, targets) at `input`.
-template <class Loss>
-GradcheckResult gradcheck_loss(Loss& loss, const Tensor<double>& input, const Targets& targets,
+// Checks loss.backward() against finite differences of loss.forward(input, targets) at `input`. The
+// targets are class indices (Targets) or, for the element-wise losses, a tensor of the input's shape.
+template <class Loss, class Target = Targets>
+GradcheckResult gradcheck_loss(Loss& loss, const Tensor<double>& input, const Target& targets,
                                const GradcheckOptions& opt = {}) {
   Tensor<double> x = input;
   loss.forward(x, targets);

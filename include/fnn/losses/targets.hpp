@@ -26,14 +26,12 @@ void check_targets(const char* loss, const Tensor<Scalar>& input, const Targets&
   }
 }
 
-// Both classification losses end the same way: returns the mean NLL -(1/N) sum_n log_probs[n, t_n] and
-// subtracts weight/N from the gradient at each target entry. `grad` holds the rest of the gradient
-// already (zero for NLLLoss, the softmax term for CrossEntropyLoss, whose weight is 1 - label smoothing).
+// NLLLoss's loss and gradient: returns the mean NLL -(1/N) sum_n log_probs[n, t_n] and subtracts 1/N
+// from the gradient at each target entry, to what `grad` holds already.
 template <class Scalar>
-double mean_nll_into_grad(const Tensor<Scalar>& log_probs, const Targets& targets, Tensor<Scalar>& grad,
-                          Scalar weight = 1) {
+double mean_nll_into_grad(const Tensor<Scalar>& log_probs, const Targets& targets, Tensor<Scalar>& grad) {
   const Index n_batch = log_probs.size(0);
-  const Scalar g = weight / Scalar(n_batch);
+  const Scalar g = Scalar(1) / Scalar(n_batch);
   double sum = 0;
   for (Index n = 0; n < n_batch; ++n) {
     const auto t = targets[static_cast<std::size_t>(n)];
@@ -52,18 +50,20 @@ double mean_nll_into_grad(const Tensor<Scalar>& log_probs, const Targets& target
 template <class Scalar>
 class LossGradient {
  public:
-  // Called first in forward: checks the input and targets and returns the gradient, shaped as the input,
-  // for forward to fill; backward refuses until complete().
+  // Called first in forward: checks the input and the targets and returns the gradient, shaped as the
+  // input, for forward to fill; backward refuses until complete(). Class targets, one per row of [N, C]:
   Tensor<Scalar>& start(const char* loss, const Tensor<Scalar>& input, const Targets& targets) {
-    started_ = true;
-    complete_ = false;
+    begin();
     check_targets(loss, input, targets);
-    if (input.size(0) == 0) {
-      throw UsageError(std::string(loss) + ": the batch is empty (input " + input.shape().str() +
-                       "): a mean loss needs at least one sample");
-    }
-    grad_.resize(input.shape());
-    return grad_;
+    return sized_as(loss, input);
+  }
+  // A target of the input's shape (the element-wise losses):
+  Tensor<Scalar>& start(const char* loss, const Tensor<Scalar>& input, const Tensor<Scalar>& target) {
+    begin();
+    check_has_axes(loss, input.shape());
+    check_shape([loss] { return std::string(loss) + " (the target's shape must be the input's)"; }, input.shape(),
+                target.shape());
+    return sized_as(loss, input);
   }
   void complete() { complete_ = true; }
 
@@ -76,6 +76,19 @@ class LossGradient {
   }
 
  private:
+  void begin() {
+    started_ = true;
+    complete_ = false;
+  }
+  Tensor<Scalar>& sized_as(const char* loss, const Tensor<Scalar>& input) {
+    if (input.numel() == 0) {
+      throw UsageError(std::string(loss) + ": the batch is empty (input " + input.shape().str() +
+                       "): a mean loss needs at least one sample");
+    }
+    grad_.resize(input.shape());
+    return grad_;
+  }
+
   Tensor<Scalar> grad_;
   bool started_ = false, complete_ = false;
 };
