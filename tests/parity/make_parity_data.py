@@ -295,6 +295,13 @@ OPTIMIZER_CONFIGS = {
     "adagrad": lambda p: torch.optim.Adagrad(p, lr=0.1),
     "adagrad_decay": lambda p: torch.optim.Adagrad(p, lr=0.1, lr_decay=0.05, weight_decay=0.1,
                                                    initial_accumulator_value=0.5, eps=1e-6),
+    # Parameter groups: each with its own rate and weight decay, the others from the optimizer's.
+    "sgd_groups": lambda p: torch.optim.SGD([{"params": [p[0]], "weight_decay": 0.1}, {"params": [p[1]], "lr": 0.05}],
+                                            lr=0.1, momentum=0.9),
+    "adam_groups": lambda p: torch.optim.Adam([{"params": [p[0]]}, {"params": [p[1]], "lr": 0.001, "weight_decay": 0.0}],
+                                              lr=0.01, weight_decay=0.1),
+    "adamw_groups": lambda p: torch.optim.AdamW([{"params": [p[0]]}, {"params": [p[1]], "weight_decay": 0.0}],
+                                                lr=0.01, weight_decay=0.1),
 }
 
 

@@ -454,6 +454,22 @@ std::unique_ptr<fnn::Optimizer<Scalar>> parity_optimizer(const std::string& conf
     return std::make_unique<Adagrad<Scalar>>(
         params, AdagradOptions().lr(0.1).lr_decay(0.05).weight_decay(0.1).initial_accumulator_value(0.5).eps(1e-6));
   }
+  // Parameter groups: params[0] is "w", params[1] is "b".
+  if (config == "sgd_groups") {
+    return std::make_unique<SGD<Scalar>>(
+        ParamGroups<Scalar>{ParamGroup<Scalar>{{params[0]}, {}, 0.1}, ParamGroup<Scalar>{{params[1]}, 0.05, {}}},
+        SGDOptions().lr(0.1).momentum(0.9));
+  }
+  if (config == "adam_groups") {
+    return std::make_unique<Adam<Scalar>>(
+        ParamGroups<Scalar>{ParamGroup<Scalar>{{params[0]}}, ParamGroup<Scalar>{{params[1]}, 0.001, 0.0}},
+        AdamOptions().lr(0.01).weight_decay(0.1));
+  }
+  if (config == "adamw_groups") {
+    return std::make_unique<Adam<Scalar>>(
+        ParamGroups<Scalar>{ParamGroup<Scalar>{{params[0]}}, ParamGroup<Scalar>{{params[1]}, {}, 0.0}},
+        AdamOptions().lr(0.01).weight_decay(0.1).decoupled_weight_decay(true));
+  }
   FAIL("no fnn optimizer for the configuration " << config);
   return nullptr;
 }

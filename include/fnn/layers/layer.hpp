@@ -29,11 +29,14 @@
 
 namespace fnn {
 
-// A learnable tensor and its gradient, of the same shape.
+// A learnable tensor and its gradient, of the same shape. A frozen parameter (requires_grad false, as
+// torch's) is one the optimizers skip: its value stays as it is, and its gradient, which backward may
+// still fill, is neither used nor clipped.
 template <class Scalar>
 struct Parameter {
   Tensor<Scalar> value;
   Tensor<Scalar> grad;
+  bool requires_grad = true;
 
   explicit Parameter(const Shape& shape) : value(shape), grad(shape) {}
 };
@@ -140,6 +143,14 @@ class Layer {
 
   void zero_grad() {
     for (auto& p : parameters()) p.parameter->grad.zero();
+  }
+
+  // Freezes every parameter of the layer and its children (requires_grad false), as torch's
+  // requires_grad_(False): fine-tuning the head of a trained model, say. unfreeze() undoes it.
+  void freeze() { set_requires_grad(false); }
+  void unfreeze() { set_requires_grad(true); }
+  void set_requires_grad(bool on) {
+    for (auto& p : parameters()) p.parameter->requires_grad = on;
   }
 
  protected:

@@ -38,10 +38,9 @@ class AdagradOptions {
 template <class Scalar>
 class Adagrad final : public Optimizer<Scalar> {
  public:
-  Adagrad(std::vector<ParameterRef<Scalar>> params, const AdagradOptions& options)
-      : Optimizer<Scalar>(std::move(params), options.lr()), opt_(options), sum_(this->zero_state()) {
+  Adagrad(const ParamGroups<Scalar>& params, const AdagradOptions& options)
+      : Optimizer<Scalar>(params, options.lr(), options.weight_decay()), opt_(options), sum_(this->zero_state()) {
     if (!(options.lr_decay() >= 0)) throw ValueError("Adagrad: lr_decay must be a non-negative number");
-    if (!(options.weight_decay() >= 0)) throw ValueError("Adagrad: weight_decay must be a non-negative number");
     if (!(options.initial_accumulator_value() >= 0)) {
       throw ValueError("Adagrad: initial_accumulator_value must be a non-negative number");
     }
@@ -51,9 +50,11 @@ class Adagrad final : public Optimizer<Scalar> {
 
   void step() override {
     ++this->steps_;
-    const auto clr = static_cast<Scalar>(this->lr_ / (1 + static_cast<double>(this->steps_ - 1) * opt_.lr_decay()));
-    const auto eps = static_cast<Scalar>(opt_.eps()), wd = static_cast<Scalar>(opt_.weight_decay());
+    const double decay = 1 + static_cast<double>(this->steps_ - 1) * opt_.lr_decay();
+    const auto eps = static_cast<Scalar>(opt_.eps());
     this->for_each_piece([&](std::size_t i, Index first, Index last) {
+      const auto clr = static_cast<Scalar>(this->lr_of(i) / decay);
+      const auto wd = static_cast<Scalar>(this->weight_decay_of(i));
       auto p = segment(this->params_[i].parameter->value, first, last);
       const auto g = segment(this->params_[i].parameter->grad, first, last) + wd * p;
       auto sum = segment(sum_[i], first, last);

@@ -41,19 +41,21 @@ class AdamOptions {
 template <class Scalar>
 class Adam final : public Optimizer<Scalar> {
  public:
-  Adam(std::vector<ParameterRef<Scalar>> params, const AdamOptions& options)
-      : Optimizer<Scalar>(std::move(params), options.lr()), opt_(options), m_(this->zero_state()),
+  Adam(const ParamGroups<Scalar>& params, const AdamOptions& options)
+      : Optimizer<Scalar>(params, options.lr(), options.weight_decay()), opt_(options), m_(this->zero_state()),
         v_(this->zero_state()) {}
 
   void step() override {
     ++this->steps_;
     const double t = static_cast<double>(this->steps_);
     const auto b1 = static_cast<Scalar>(opt_.beta1()), b2 = static_cast<Scalar>(opt_.beta2());
-    const auto step_size = static_cast<Scalar>(this->lr_ / (1 - std::pow(opt_.beta1(), t)));
+    const double bias_correction1 = 1 - std::pow(opt_.beta1(), t);
     const auto sqrt_bc2 = static_cast<Scalar>(std::sqrt(1 - std::pow(opt_.beta2(), t)));
-    const auto eps = static_cast<Scalar>(opt_.eps()), wd = static_cast<Scalar>(opt_.weight_decay());
-    const auto decay = static_cast<Scalar>(1 - this->lr_ * opt_.weight_decay());
+    const auto eps = static_cast<Scalar>(opt_.eps());
     this->for_each_piece([&](std::size_t i, Index first, Index last) {
+      const auto step_size = static_cast<Scalar>(this->lr_of(i) / bias_correction1);
+      const auto wd = static_cast<Scalar>(this->weight_decay_of(i));
+      const auto decay = static_cast<Scalar>(1 - this->lr_of(i) * this->weight_decay_of(i));
       auto p = segment(this->params_[i].parameter->value, first, last);
       auto g = segment(this->params_[i].parameter->grad, first, last);
       auto m = segment(m_[i], first, last);

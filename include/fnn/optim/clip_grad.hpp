@@ -7,6 +7,7 @@
 //                      The 1e-6 keeps the scale finite for a zero gradient and leaves a gradient of norm
 //                      max_norm a hair below it, exactly as torch does.
 //   clip_grad_value_:  every element clamped to [-clip_value, clip_value].
+// A frozen parameter (requires_grad false) is left out, as torch leaves out one without a gradient.
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -27,7 +28,7 @@ double clip_grad_norm_(const std::vector<ParameterRef<Scalar>>& parameters, doub
   // Accumulated in double: a float sum of many squares loses the small ones.
   double total = 0;
   for (const auto& ref : parameters) {
-    if (ref.parameter->grad.numel() == 0) continue;
+    if (!ref.parameter->requires_grad || ref.parameter->grad.numel() == 0) continue;
     const auto g = ref.parameter->grad.array().template cast<double>().abs();
     if (largest) {
       total = std::max(total, g.maxCoeff());
@@ -42,7 +43,9 @@ double clip_grad_norm_(const std::vector<ParameterRef<Scalar>>& parameters, doub
   if (!largest && norm_type != 1.0) total = norm_type == 2.0 ? std::sqrt(total) : std::pow(total, 1.0 / norm_type);
   const double scale = max_norm / (total + 1e-6);
   if (scale < 1.0) {
-    for (const auto& ref : parameters) ref.parameter->grad.array() *= static_cast<Scalar>(scale);
+    for (const auto& ref : parameters) {
+      if (ref.parameter->requires_grad) ref.parameter->grad.array() *= static_cast<Scalar>(scale);
+    }
   }
   return total;
 }
@@ -52,7 +55,7 @@ void clip_grad_value_(const std::vector<ParameterRef<Scalar>>& parameters, doubl
   if (!(clip_value >= 0)) throw ValueError("clip_grad_value_: clip_value must be a non-negative number, not " + std::to_string(clip_value));
   const auto bound = static_cast<Scalar>(clip_value);
   for (const auto& ref : parameters) {
-    ref.parameter->grad.array() = ref.parameter->grad.array().min(bound).max(-bound);
+    if (ref.parameter->requires_grad) ref.parameter->grad.array() = ref.parameter->grad.array().min(bound).max(-bound);
   }
 }
 

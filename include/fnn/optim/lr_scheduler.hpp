@@ -1,6 +1,6 @@
 #pragma once
-// Learning-rate schedules, as in PyTorch: each sets the optimizer's rate from the base rate it had when
-// the first schedule was made on it (torch's initial_lr). StepLR, CosineAnnealingLR, LinearLR and
+// Learning-rate schedules, as in PyTorch: each sets the rate of every parameter group of the optimizer
+// from the group's base rate, the one it had when the first schedule was made on it (torch's initial_lr). StepLR, CosineAnnealingLR, LinearLR and
 // SequentialLR step once per epoch (t counts epochs), OneCycleLR once per batch (t counts optimizer
 // steps), ReduceLROnPlateau once per epoch with a validation metric; fit() steps each at its interval.
 //   StepLR:             lr(t) = base * gamma^floor(t / step_size)
@@ -73,14 +73,17 @@ class FormulaLrScheduler : public LrScheduler<Scalar> {
   }
 
  protected:
-  explicit FormulaLrScheduler(Optimizer<Scalar>& optimizer)
-      : LrScheduler<Scalar>(optimizer), base_(optimizer.schedule_base_lr()) {}
+  explicit FormulaLrScheduler(Optimizer<Scalar>& optimizer) : LrScheduler<Scalar>(optimizer) {
+    for (std::size_t g = 0; g < optimizer.group_count(); ++g) bases_.push_back(optimizer.schedule_base_lr(g));
+  }
   virtual double lr_at(long long t, double base) const = 0;
 
  private:
-  void set_rate(long long t) { this->mutable_optimizer().set_lr(lr_at(t, base_)); }
+  void set_rate(long long t) {
+    for (std::size_t g = 0; g < bases_.size(); ++g) this->mutable_optimizer().set_group_lr(g, lr_at(t, bases_[g]));
+  }
 
-  double base_;
+  std::vector<double> bases_;  // each group's
 };
 
 // Cosine interpolation from `from` (pct = 0) to `to` (pct = 1).
@@ -206,7 +209,7 @@ class SequentialLR final : public LrScheduler<Scalar> {
         throw ValueError("SequentialLR: the milestones must be positive and increasing");
       }
     }
-    optimizer.set_lr(optimizer.schedule_base_lr());
+    for (std::size_t g = 0; g < optimizer.group_count(); ++g) optimizer.set_group_lr(g, optimizer.schedule_base_lr(g));
     schedules_[0]->restart();
   }
 
@@ -275,7 +278,7 @@ class ReduceLROnPlateauOptions {
 //   rel: metric < best * (1 - threshold)      abs: metric < best - threshold
 // ("max": metric > best * (1 + threshold), metric > best + threshold). After more than `patience` epochs
 // without improvement, lr = max(lr * factor, min_lr), unless that changes it by eps or less; then
-// `cooldown` epochs pass before epochs without improvement count again.
+// `cooldown` epochs pass before epochs without improvement count again. Each group's rate is reduced.
 template <class Scalar>
 class ReduceLROnPlateau final : public LrScheduler<Scalar> {
  public:
@@ -311,8 +314,10 @@ class ReduceLROnPlateau final : public LrScheduler<Scalar> {
     }
     if (bad_epochs_ > opt_.patience()) {
       Optimizer<Scalar>& optimizer = this->mutable_optimizer();
-      const double reduced = std::max(optimizer.lr() * opt_.factor(), opt_.min_lr());
-      if (optimizer.lr() - reduced > opt_.eps()) optimizer.set_lr(reduced);
+      for (std::size_t g = 0; g < optimizer.group_count(); ++g) {
+        const double lr = optimizer.group_lr(g), reduced = std::max(lr * opt_.factor(), opt_.min_lr());
+        if (lr - reduced > opt_.eps()) optimizer.set_group_lr(g, reduced);
+      }
       cooldown_left_ = opt_.cooldown();
       bad_epochs_ = 0;
     }

@@ -43,12 +43,11 @@ class RMSpropOptions {
 template <class Scalar>
 class RMSprop final : public Optimizer<Scalar> {
  public:
-  RMSprop(std::vector<ParameterRef<Scalar>> params, const RMSpropOptions& options)
-      : Optimizer<Scalar>(std::move(params), options.lr()), opt_(options), square_avg_(this->zero_state()) {
+  RMSprop(const ParamGroups<Scalar>& params, const RMSpropOptions& options)
+      : Optimizer<Scalar>(params, options.lr(), options.weight_decay()), opt_(options), square_avg_(this->zero_state()) {
     if (!(options.alpha() >= 0)) throw ValueError("RMSprop: alpha must be a non-negative number");
     if (!(options.eps() >= 0)) throw ValueError("RMSprop: eps must be a non-negative number");
     if (!(options.momentum() >= 0)) throw ValueError("RMSprop: momentum must be a non-negative number");
-    if (!(options.weight_decay() >= 0)) throw ValueError("RMSprop: weight_decay must be a non-negative number");
     // The optional buffers exist only when used, so that a checkpoint holds what torch's state_dict holds.
     if (options.momentum() > 0) momentum_buffer_ = this->zero_state();
     if (options.centered()) grad_avg_ = this->zero_state();
@@ -56,10 +55,10 @@ class RMSprop final : public Optimizer<Scalar> {
 
   void step() override {
     ++this->steps_;
-    const auto lr = static_cast<Scalar>(this->lr_), alpha = static_cast<Scalar>(opt_.alpha());
-    const auto eps = static_cast<Scalar>(opt_.eps()), wd = static_cast<Scalar>(opt_.weight_decay());
+    const auto alpha = static_cast<Scalar>(opt_.alpha()), eps = static_cast<Scalar>(opt_.eps());
     const auto mu = static_cast<Scalar>(opt_.momentum());
     this->for_each_piece([&](std::size_t i, Index first, Index last) {
+      const auto lr = static_cast<Scalar>(this->lr_of(i)), wd = static_cast<Scalar>(this->weight_decay_of(i));
       auto p = segment(this->params_[i].parameter->value, first, last);
       const auto g = segment(this->params_[i].parameter->grad, first, last) + wd * p;
       auto v = segment(square_avg_[i], first, last);

@@ -38,17 +38,17 @@ class SGDOptions {
 template <class Scalar>
 class SGD final : public Optimizer<Scalar> {
  public:
-  SGD(std::vector<ParameterRef<Scalar>> params, const SGDOptions& options)
-      : Optimizer<Scalar>(std::move(params), options.lr()), opt_(options), momentum_(this->zero_state()) {
+  SGD(const ParamGroups<Scalar>& params, const SGDOptions& options)
+      : Optimizer<Scalar>(params, options.lr(), options.weight_decay()), opt_(options), momentum_(this->zero_state()) {
     if (opt_.nesterov() && (opt_.momentum() <= 0 || opt_.dampening() != 0)) {
       throw ValueError("SGD: Nesterov momentum requires momentum > 0 and dampening = 0");
     }
   }
 
   void step() override {
-    const auto lr = static_cast<Scalar>(this->lr_), mu = static_cast<Scalar>(opt_.momentum());
-    const auto wd = static_cast<Scalar>(opt_.weight_decay()), damp = static_cast<Scalar>(1 - opt_.dampening());
+    const auto mu = static_cast<Scalar>(opt_.momentum()), damp = static_cast<Scalar>(1 - opt_.dampening());
     this->for_each_piece([&](std::size_t i, Index first, Index last) {
+      const auto lr = static_cast<Scalar>(this->lr_of(i)), wd = static_cast<Scalar>(this->weight_decay_of(i));
       auto p = segment(this->params_[i].parameter->value, first, last);
       auto g = segment(this->params_[i].parameter->grad, first, last);
       if (opt_.momentum() == 0) {
