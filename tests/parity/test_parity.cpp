@@ -474,8 +474,9 @@ std::unique_ptr<fnn::Optimizer<Scalar>> parity_optimizer(const std::string& conf
   return nullptr;
 }
 
-const char* const optimizer_configs[] = {"sgd_nesterov", "adamw",   "rmsprop",
-                                         "rmsprop_centered", "adagrad", "adagrad_decay"};
+const char* const optimizer_configs[] = {"sgd_nesterov",  "adamw",      "rmsprop",     "rmsprop_centered",
+                                         "adagrad",       "adagrad_decay", "sgd_groups", "adam_groups",
+                                         "adamw_groups"};
 
 template <class Scalar>
 void check_optimizer_parity(const std::string& config, const Tolerance& tol) {
