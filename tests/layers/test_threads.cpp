@@ -60,6 +60,14 @@ TEST_CASE("Layers give the same results on one and two threads at sizes that spl
   require_thread_count_invariant([](Rng&) { return std::make_unique<BatchNorm1d<double>>(500); }, {600, 500});
   // Dropout's mask does not depend on the thread count.
   require_thread_count_invariant([](Rng& r) { return std::make_unique<Dropout<double>>(0.3, r); }, {16, 8, 48, 48});
+  require_thread_count_invariant([](Rng& r) { return std::make_unique<Dropout2d<double>>(0.3, r); }, {16, 8, 48, 48});
+  // The activations: two that keep their output, two that keep their input, Softmax by rows.
+  require_thread_count_invariant([](Rng&) { return std::make_unique<Sigmoid<double>>(); }, {16, 8, 48, 48});
+  require_thread_count_invariant([](Rng&) { return std::make_unique<Tanh<double>>(); }, {16, 8, 48, 48});
+  require_thread_count_invariant([](Rng&) { return std::make_unique<GELU<double>>(); }, {16, 8, 48, 48});
+  require_thread_count_invariant([](Rng&) { return std::make_unique<LeakyReLU<double>>(); }, {16, 8, 48, 48});
+  require_thread_count_invariant([](Rng&) { return std::make_unique<Identity<double>>(); }, {16, 8, 48, 48});
+  require_thread_count_invariant([](Rng&) { return std::make_unique<Softmax<double>>(); }, {3000, 100});
 }
 
 namespace {
