@@ -101,7 +101,7 @@ TEST_CASE("Dropout2d draws a new mask each step unless frozen, reproducibly from
   CHECK(da.generators()[0].name == "generator");
 }
 
-TEST_CASE("Dropout2d refuses a p outside [0, 1] and an input that is not [N, C, H, W]") {
+TEST_CASE("Dropout2d refuses a p below 0 or above 1, and an input of rank other than 4") {
   Rng rng(5);
   CHECK_THROWS_AS(Dropout2d<double>(1.5, rng), ValueError);
   CHECK_THROWS_WITH(Dropout2d<double>(-0.1, rng), Contains("p must be in [0, 1]"));

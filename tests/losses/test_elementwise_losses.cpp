@@ -174,7 +174,7 @@ TEST_CASE("Element-wise losses refuse an empty batch, a target of another shape 
   CHECK_THROWS_WITH(mse.backward(), Contains("after a forward that failed"));
 }
 
-TEST_CASE("BCELoss refuses a probability outside [0, 1], naming the element") {
+TEST_CASE("BCELoss refuses a probability below 0 or above 1, naming the element") {
   BCELoss<double> bce;
   const Tensor<double> t({3}, {0, 1, 1});
   CHECK_THROWS_AS(bce.forward(Tensor<double>({3}, {0.5, 1.5, 0.2}), t), ValueError);

@@ -53,7 +53,7 @@ TEST_CASE("clip_grad_norm_ returns the total norm and scales by max_norm / (tota
   }
 }
 
-TEST_CASE("clip_grad_value_ clamps every gradient element to [-clip_value, clip_value]") {
+TEST_CASE("clip_grad_value_ clamps every gradient element to within clip_value of 0") {
   TwoGradients g;
   clip_grad_value_(g.refs(), 3.5);
   CHECK(g.a.grad[0] == 3.0);

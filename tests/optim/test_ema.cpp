@@ -130,7 +130,7 @@ TEST_CASE("ExponentialMovingAverage's checkpoint state restores the averages and
   CHECK(m.values() == from_loaded);
 }
 
-TEST_CASE("ExponentialMovingAverage refuses a decay outside [0, 1) and a warm-up below 1") {
+TEST_CASE("ExponentialMovingAverage refuses a decay below 0 or from 1 up, and a warm-up below 1") {
   SmallModel m;
   for (double bad : {1.0, -0.1, std::nan("")}) {
     CHECK_THROWS_AS(ExponentialMovingAverage<double>(m.model, bad), ValueError);
