@@ -13,7 +13,7 @@
 namespace fnn {
 
 template <class Scalar>
-class Add final : public Layer<Scalar> {
+class Add final : public BranchSum<Scalar> {
  public:
   Add() = default;
 
@@ -27,28 +27,10 @@ class Add final : public Layer<Scalar> {
   std::size_t size() const { return branches_.size(); }
 
   std::string name() const override { return "Add(" + branches_.describe() + ")"; }
-  Shape output_shape(const Shape& in) const override {
-    return branches_.common_output_shape([this] { return name(); }, in);
-  }
-
-  const Tensor<Scalar>& forward(const Tensor<Scalar>& x) override {
-    output_shape(x.shape());
-    branches_.forward_sum(x, output_);
-    return output_;
-  }
-
-  const Tensor<Scalar>& backward(const Tensor<Scalar>& dy) override {
-    this->check_backward(dy, output_);
-    branches_.backward_sum(dy, grad_input_);
-    return grad_input_;
-  }
-
-  void visit_children(ChildVisitor<Scalar>& visit) override { branches_.visit(visit); }
   std::unique_ptr<Layer<Scalar>> clone() const override { return std::make_unique<Add>(*this); }
 
  private:
-  detail::Branches<Scalar> branches_;
-  Tensor<Scalar> output_, grad_input_;
+  using BranchSum<Scalar>::branches_;
 };
 
 }  // namespace fnn

@@ -118,3 +118,38 @@ class Branches {
 };
 
 }  // namespace fnn::detail
+
+namespace fnn {
+
+// The layer Add and Residual both are: branches whose outputs are summed. They differ in how branches
+// are added and named, which each says in its own constructor and name().
+//   forward: y = sum_b branch_b(x)      backward: dx = sum_b branch_b's backward of dy
+template <class Scalar>
+class BranchSum : public Layer<Scalar> {
+ public:
+  Shape output_shape(const Shape& in) const override {
+    return branches_.common_output_shape([this] { return this->name(); }, in);
+  }
+
+  const Tensor<Scalar>& forward(const Tensor<Scalar>& x) override {
+    output_shape(x.shape());
+    branches_.forward_sum(x, output_);
+    return output_;
+  }
+
+  const Tensor<Scalar>& backward(const Tensor<Scalar>& dy) override {
+    this->check_backward(dy, output_);
+    branches_.backward_sum(dy, grad_input_);
+    return grad_input_;
+  }
+
+  void visit_children(ChildVisitor<Scalar>& visit) override { branches_.visit(visit); }
+
+ protected:
+  detail::Branches<Scalar> branches_;
+
+ private:
+  Tensor<Scalar> output_, grad_input_;
+};
+
+}  // namespace fnn

@@ -17,7 +17,7 @@
 namespace fnn {
 
 template <class Scalar>
-class Residual final : public Layer<Scalar> {
+class Residual final : public BranchSum<Scalar> {
  public:
   // Body and Shortcut are layers (moved in); never Residual itself, so that copying a Residual copies it.
   template <class Body, class = std::enable_if_t<!std::is_same_v<std::decay_t<Body>, Residual>>>
@@ -32,23 +32,6 @@ class Residual final : public Layer<Scalar> {
   }
 
   std::string name() const override { return "Residual(" + branches_.describe() + ")"; }
-  Shape output_shape(const Shape& in) const override {
-    return branches_.common_output_shape([this] { return name(); }, in);
-  }
-
-  const Tensor<Scalar>& forward(const Tensor<Scalar>& x) override {
-    output_shape(x.shape());
-    branches_.forward_sum(x, output_);
-    return output_;
-  }
-
-  const Tensor<Scalar>& backward(const Tensor<Scalar>& dy) override {
-    this->check_backward(dy, output_);
-    branches_.backward_sum(dy, grad_input_);
-    return grad_input_;
-  }
-
-  void visit_children(ChildVisitor<Scalar>& visit) override { branches_.visit(visit); }
   std::unique_ptr<Layer<Scalar>> clone() const override { return std::make_unique<Residual>(*this); }
 
   Layer<Scalar>& body() { return branches_.layer(0); }
@@ -59,8 +42,7 @@ class Residual final : public Layer<Scalar> {
   }
 
  private:
-  detail::Branches<Scalar> branches_;
-  Tensor<Scalar> output_, grad_input_;
+  using BranchSum<Scalar>::branches_;
 };
 
 }  // namespace fnn
