@@ -7,16 +7,9 @@
 #include <fnn/extras.hpp>
 
 #include "data/data_support.hpp"
+#include "support/count_occurrences.hpp"
 
 namespace fnn::test {
-
-// How many times `what` occurs in `text` (overlapping occurrences too): the charts' and reports' tests
-// count elements of the SVG and HTML they make.
-inline int count_occurrences(const std::string& text, const std::string& what) {
-  int n = 0;
-  for (std::size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
-  return n;
-}
 
 inline std::vector<std::uint8_t> labels_as_bytes(const data::Dataset& d) {
   return {d.labels().begin(), d.labels().end()};

@@ -140,6 +140,23 @@ Gradients reference_run(const Kind& kind, bool training, const Tensor<double>& x
   return gradients_of(*s.layer, s.layer->backward(dy));
 }
 
+// One run's inputs: x and dy drawn from seed 3, the layer made from seed 7 in the given mode, and the
+// gradients of a run that leaves x alone.
+struct PreparedRun {
+  Tensor<double> x, dy;
+  Subject subject;
+  Gradients expected;
+};
+
+PreparedRun make_case(const Kind& kind, bool training) {
+  Rng data(3), rng(7);
+  PreparedRun c{test::random_normal(kind.input, data), {}, kind.make(rng), {}};
+  c.subject.layer->set_training(training);
+  c.dy = test::random_normal(c.subject.layer->output_shape(kind.input), data);
+  c.expected = reference_run(kind, training, c.x, c.dy);
+  return c;
+}
+
 Tensor<double> filled(const Shape& shape, double value) {
   Tensor<double> t(shape);
   t.fill(value);
@@ -158,19 +175,13 @@ TEST_CASE("A caller that overwrites and frees the input after forward changes no
     for (const bool training : {true, false}) {
       if (!training && !kind.backward_in_eval) continue;
       INFO(kind.name << (training ? ", training" : ", evaluation"));
-      Rng data(3);
-      const Tensor<double> x = test::random_normal(kind.input, data);
-      Rng rng(7);
-      Subject s = kind.make(rng);
-      s.layer->set_training(training);
-      const Tensor<double> dy = test::random_normal(s.layer->output_shape(kind.input), data);
-      const Gradients expected = reference_run(kind, training, x, dy);
+      PreparedRun c = make_case(kind, training);
 
-      std::optional<Tensor<double>> input(x);
-      s.layer->forward(*input);
+      std::optional<Tensor<double>> input(c.x);
+      c.subject.layer->forward(*input);
       input->fill(garbage);  // overwritten, then freed
       input.reset();
-      require_same(expected, gradients_of(*s.layer, s.layer->backward(dy)));
+      require_same(c.expected, gradients_of(*c.subject.layer, c.subject.layer->backward(c.dy)));
     }
   }
 }
@@ -180,30 +191,24 @@ TEST_CASE("A clone shares no tensor with its original, which may be overwritten 
     if (!kind.clones) continue;
     for (const bool training : {true, false}) {
       INFO(kind.name << (training ? ", training" : ", evaluation"));
-      Rng data(3);
-      const Tensor<double> x = test::random_normal(kind.input, data);
-      Rng rng(7);
-      Subject s = kind.make(rng);
-      s.layer->set_training(training);
-      const Tensor<double> dy = test::random_normal(s.layer->output_shape(kind.input), data);
-      const Gradients expected = reference_run(kind, training, x, dy);
+      PreparedRun c = make_case(kind, training);
 
-      s.layer->forward(x);
-      std::unique_ptr<Layer<double>> copy = s.layer->clone();
+      c.subject.layer->forward(c.x);
+      std::unique_ptr<Layer<double>> copy = c.subject.layer->clone();
       CHECK(copy->training() == training);
-      const auto original_parameters = s.layer->parameters(), copy_parameters = copy->parameters();
+      const auto original_parameters = c.subject.layer->parameters(), copy_parameters = copy->parameters();
       REQUIRE(copy_parameters.size() == original_parameters.size());
       for (std::size_t i = 0; i < copy_parameters.size(); ++i) {
         CHECK(copy_parameters[i].name == original_parameters[i].name);
         CHECK(copy_parameters[i].parameter->value.data() != original_parameters[i].parameter->value.data());
         CHECK(copy_parameters[i].parameter->grad.data() != original_parameters[i].parameter->grad.data());
       }
-      const auto original_buffers = s.layer->buffers(), copy_buffers = copy->buffers();
+      const auto original_buffers = c.subject.layer->buffers(), copy_buffers = copy->buffers();
       REQUIRE(copy_buffers.size() == original_buffers.size());
       for (std::size_t i = 0; i < copy_buffers.size(); ++i) {
         CHECK(copy_buffers[i].tensor->data() != original_buffers[i].tensor->data());
       }
-      const auto original_generators = s.layer->generators(), copy_generators = copy->generators();
+      const auto original_generators = c.subject.layer->generators(), copy_generators = copy->generators();
       REQUIRE(copy_generators.size() == original_generators.size());
       for (std::size_t i = 0; i < copy_generators.size(); ++i) {
         CHECK(copy_generators[i].rng != original_generators[i].rng);
@@ -212,11 +217,11 @@ TEST_CASE("A clone shares no tensor with its original, which may be overwritten 
       // The original runs on another input (every cache it keeps is rewritten), its parameters and
       // buffers are overwritten, and it is destroyed: the clone's backward, of the forward the original
       // ran before the copy, is the reference's.
-      s.layer->forward(filled(kind.input, 0.5));
+      c.subject.layer->forward(filled(kind.input, 0.5));
       for (const auto& p : original_parameters) p.parameter->value.fill(garbage);
       for (const auto& b : original_buffers) b.tensor->fill(garbage);
-      s = Subject{};
-      require_same(expected, gradients_of(*copy, copy->backward(dy)));
+      c.subject = Subject{};  // the original destroyed
+      require_same(c.expected, gradients_of(*copy, copy->backward(c.dy)));
     }
   }
 }

@@ -5,35 +5,10 @@
 #include <sstream>
 #include <vector>
 
-#include "data/data_support.hpp"
+#include "support/count_occurrences.hpp"
+#include "training/small_run.hpp"
 
 using namespace fnn;
-
-namespace {
-
-struct SmallRun {
-  data::Dataset set = test::make_dataset(40, 4, 4);
-  Rng rng{1};
-  data::DataLoader<float> loader{set, {10}};  // 4 batches per epoch
-  Sequential<float> model;
-  CrossEntropyLoss<float> loss;
-  train::FitOptions<float> options;
-
-  SmallRun() {
-    model.add(Flatten<float>());
-    model.add(Linear<float>(16, 10, rng));
-    options.epochs = 3;
-  }
-  train::History fit(Optimizer<float>& optimizer) { return train::fit(model, loss, optimizer, loader, options); }
-};
-
-int count(const std::string& text, const std::string& what) {
-  int n = 0;
-  for (std::size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
-  return n;
-}
-
-}  // namespace
 
 TEST_CASE("progress_line shows the batch, the running figures, the rate and the time left") {
   train::BatchProgress p;
@@ -51,7 +26,7 @@ TEST_CASE("progress_line shows the batch, the running figures, the rate and the 
 }
 
 TEST_CASE("fit reports every batch with its epoch, in order, with the time since the epoch began") {
-  SmallRun run;
+  test::SmallRun run;
   std::vector<train::BatchProgress> seen;
   run.options.on_batch = [&](const train::BatchProgress& p) { seen.push_back(p); };
   SGD<float> sgd(run.model.parameters(), SGDOptions().lr(0.1));
@@ -68,13 +43,13 @@ TEST_CASE("fit reports every batch with its epoch, in order, with the time since
 }
 
 TEST_CASE("Off a terminal the printer writes one plain line per epoch") {
-  SmallRun run;
+  test::SmallRun run;
   std::ostringstream out;
   train::ProgressPrinter(out, false).attach(run.options);
   SGD<float> sgd(run.model.parameters(), SGDOptions().lr(0.1));
   run.fit(sgd);
   const std::string text = out.str();
-  CHECK(count(text, "\n") == 3);
+  CHECK(test::count_occurrences(text, "\n") == 3);
   CHECK(text.rfind("epoch 1/3  train loss ", 0) == 0);
   CHECK(text.find("epoch 3/3") != std::string::npos);
   CHECK(text.find('\r') == std::string::npos);
@@ -82,7 +57,7 @@ TEST_CASE("Off a terminal the printer writes one plain line per epoch") {
 }
 
 TEST_CASE("On a terminal the printer redraws a live line in place, then leaves the epoch's line") {
-  SmallRun run;
+  test::SmallRun run;
   std::ostringstream out;
   train::ProgressPrinter(out, true, [](const train::EpochRecord& r, int epochs) {
     return "done " + std::to_string(r.epoch) + " of " + std::to_string(epochs);
@@ -91,15 +66,15 @@ TEST_CASE("On a terminal the printer redraws a live line in place, then leaves t
   run.fit(sgd);
   const std::string text = out.str();
   // The first and last batch of each epoch are always drawn; the batches between them only every 0.1 s.
-  CHECK(count(text, "batch 1/4") == 3);
-  CHECK(count(text, "batch 4/4") == 3);
-  CHECK(count(text, "\r\x1b[Kdone ") == 3);
+  CHECK(test::count_occurrences(text, "batch 1/4") == 3);
+  CHECK(test::count_occurrences(text, "batch 4/4") == 3);
+  CHECK(test::count_occurrences(text, "\r\x1b[Kdone ") == 3);
   CHECK(text.find("\r\x1b[Kdone 3 of 3\n") != std::string::npos);
   CHECK(text.find("epoch 2/3  batch 4/4  loss ") != std::string::npos);
 }
 
 TEST_CASE("fit steps a per-batch schedule after every batch and an epoch schedule after every epoch") {
-  SmallRun run;
+  test::SmallRun run;
   SGD<float> sgd(run.model.parameters(), SGDOptions().lr(0.1));
   auto one_cycle = std::make_shared<OneCycleLR<float>>(sgd, 0.1, 12);
   run.options.schedule = one_cycle;
@@ -108,7 +83,7 @@ TEST_CASE("fit steps a per-batch schedule after every batch and an epoch schedul
   CHECK(sgd.lr() == Approx(0.1 / 25 / 1e4));  // the last step's rate
   CHECK(history.rows()[0].lr == Approx(0.1 / 25));
 
-  SmallRun again;
+  test::SmallRun again;
   SGD<float> sgd2(again.model.parameters(), SGDOptions().lr(0.1));
   auto cosine = std::make_shared<CosineAnnealingLR<float>>(sgd2, 3);
   again.options.schedule = cosine;

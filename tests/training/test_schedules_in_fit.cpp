@@ -2,33 +2,12 @@
 // validation loss, and refused without a validation loader.
 #include <catch2/catch.hpp>
 
-#include "data/data_support.hpp"
+#include "training/small_run.hpp"
 
 using namespace fnn;
 
-namespace {
-
-struct PlateauRun {
-  data::Dataset set = test::make_dataset(40, 4, 4);
-  Rng rng{2};
-  data::DataLoader<float> loader{set, {10}};
-  data::DataLoader<float> validation{set, {20}};
-  Sequential<float> model;
-  CrossEntropyLoss<float> loss;
-  train::FitOptions<float> options;
-
-  PlateauRun() {
-    model.add(Flatten<float>());
-    model.add(Linear<float>(16, 10, rng));
-    options.epochs = 3;
-  }
-  train::History fit(Optimizer<float>& optimizer) { return train::fit(model, loss, optimizer, loader, options); }
-};
-
-}  // namespace
-
 TEST_CASE("fit steps ReduceLROnPlateau after every epoch with the validation loss") {
-  PlateauRun run;
+  test::SmallRun run(2);
   SGD<float> sgd(run.model.parameters(), SGDOptions().lr(0.1));
   // No later epoch can improve on the first by 99%: every epoch after the first is a bad one, and with
   // patience 0 each halves the rate.
@@ -47,7 +26,7 @@ TEST_CASE("fit steps ReduceLROnPlateau after every epoch with the validation los
 }
 
 TEST_CASE("fit refuses a schedule that follows the validation loss when there is no validation loader") {
-  PlateauRun run;
+  test::SmallRun run(2);
   SGD<float> sgd(run.model.parameters(), SGDOptions().lr(0.1));
   run.options.schedule = std::make_shared<ReduceLROnPlateau<float>>(sgd);
   CHECK_THROWS_WITH(run.fit(sgd), Catch::Contains("no validation loader"));
