@@ -9,6 +9,7 @@ packages=(
   libcli11-dev nlohmann-json3-dev
   dataset-fashion-mnist
   python3 python3-torch python3-numpy
+  python3-sklearn  # scikit-learn: the tabular example's data files and its side-by-side comparison
   libopenblas0-pthread  # PyTorch's BLAS in the side-by-side benchmark (without it: reference BLAS, ~20x slower)
   chromium fonts-liberation
 )

@@ -101,9 +101,9 @@ int main(int argc, char** argv) {
     fnn::data::Batch<float> batch;
     test_loader.start_epoch();
     test_loader.next(batch);
-    const double batch_seconds = median_seconds(inference_repeats, [&] { model.forward(batch.images); });
+    const double batch_seconds = median_seconds(inference_repeats, [&] { model.forward(batch.inputs); });
     fnn::Tensor<float> one({1, 1, 28, 28});
-    std::copy(batch.images.data(), batch.images.data() + one.numel(), one.data());
+    std::copy(batch.inputs.data(), batch.inputs.data() + one.numel(), one.data());
     const double single_seconds = median_seconds(latency_repeats, [&] { model.forward(one); });
 
     const nlohmann::json result{

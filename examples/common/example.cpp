@@ -316,7 +316,7 @@ fnn::metrics::ConfusionMatrix finish_run(const Settings& s, Summary summary, fnn
   fnn::save(model, stem + ".fnn");
   summary.epochs = static_cast<int>(history.rows().size());
   summary.seconds_per_epoch = history.median_seconds();
-  summary.images_per_second = history.median_images_per_second();
+  summary.images_per_second = history.median_samples_per_second();
   summary.parameters = model.parameter_count();
   write_summary(s, summary);
   return write_report(s, summary, model, history, data, classifier ? *classifier : model);

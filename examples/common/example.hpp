@@ -36,16 +36,17 @@
   INSTANTIATE class CosineAnnealingLR<float>;                                                                \
   INSTANTIATE class OneCycleLR<float>;                                                                       \
   INSTANTIATE class ExponentialMovingAverage<float>;                                                         \
+  INSTANTIATE class data::Loader<float>;                                                                     \
   INSTANTIATE class data::DataLoader<float>;                                                                 \
   INSTANTIATE train::History train::fit(Layer<float>&, CrossEntropyLoss<float>&, Optimizer<float>&,          \
-                                        data::DataLoader<float>&, const train::FitOptions<float>&);           \
+                                        data::Loader<float>&, const train::FitOptions<float>&);               \
   INSTANTIATE train::History train::fit(Layer<float>&, NLLLoss<float>&, Optimizer<float>&,                   \
-                                        data::DataLoader<float>&, const train::FitOptions<float>&);           \
+                                        data::Loader<float>&, const train::FitOptions<float>&);               \
   INSTANTIATE train::PassResult train::evaluate(Layer<float>&, CrossEntropyLoss<float>&,                     \
-                                                data::DataLoader<float>&, metrics::ConfusionMatrix*);         \
-  INSTANTIATE train::PassResult train::evaluate(Layer<float>&, NLLLoss<float>&, data::DataLoader<float>&,     \
+                                                data::Loader<float>&, metrics::ConfusionMatrix*);             \
+  INSTANTIATE train::PassResult train::evaluate(Layer<float>&, NLLLoss<float>&, data::Loader<float>&,         \
                                                 metrics::ConfusionMatrix*);                                   \
-  INSTANTIATE Targets train::predict(Layer<float>&, data::DataLoader<float>&);                               \
+  INSTANTIATE Targets train::predict(Layer<float>&, data::Loader<float>&);                                   \
   }
 EXAMPLE_FNN_TEMPLATES(extern template)
 

@@ -63,13 +63,18 @@
 #include "fnn/data/augment.hpp"
 #include "fnn/data/dataloader.hpp"
 #include "fnn/data/dataset.hpp"
+#include "fnn/data/loader.hpp"
 #include "fnn/data/normalize.hpp"
 #include "fnn/data/permutation.hpp"
 #include "fnn/data/split.hpp"
+#include "fnn/data/standardize.hpp"
+#include "fnn/data/tensor_dataset.hpp"
+#include "fnn/data/tensor_loader.hpp"
 
 #include "fnn/metrics/accuracy.hpp"
 #include "fnn/metrics/classification_report.hpp"
 #include "fnn/metrics/confusion_matrix.hpp"
+#include "fnn/metrics/regression.hpp"
 #include "fnn/metrics/top_k.hpp"
 
 #include "fnn/io/crc32.hpp"

@@ -203,13 +203,13 @@ TEST_CASE("Augmented batches keep shapes, labels and order, and are reproducible
     REQUIRE(b.size() == 3);
     bool any_changed = false, any_different_seed = false;
     for (std::size_t k = 0; k < a.size(); ++k) {
-      CHECK(b[k].images.shape() == a[k].images.shape());
+      CHECK(b[k].inputs.shape() == a[k].inputs.shape());
       CHECK(b[k].labels == a[k].labels);    // augmentation changes neither labels
       CHECK(b[k].indices == a[k].indices);  // nor the order
-      CHECK(fnn::max_abs_diff(b[k].images, c[k].images) == 0.0f);  // same seed, same augmentation
-      any_changed = any_changed || fnn::max_abs_diff(a[k].images, b[k].images) > 0.0f;
+      CHECK(fnn::max_abs_diff(b[k].inputs, c[k].inputs) == 0.0f);  // same seed, same augmentation
+      any_changed = any_changed || fnn::max_abs_diff(a[k].inputs, b[k].inputs) > 0.0f;
       any_different_seed = any_different_seed || b[k].indices != o[k].indices ||
-                           fnn::max_abs_diff(b[k].images, o[k].images) > 0.0f;
+                           fnn::max_abs_diff(b[k].inputs, o[k].inputs) > 0.0f;
     }
     CHECK(any_changed);
     CHECK(any_different_seed);
@@ -232,7 +232,7 @@ TEST_CASE("Augmentation does not depend on the number of threads", "[augment][da
   const auto b = one_epoch(parallel);
   fnn::set_num_threads(threads);
   REQUIRE(a.size() == 1);
-  CHECK(fnn::max_abs_diff(a[0].images, b[0].images) == 0.0f);
+  CHECK(fnn::max_abs_diff(a[0].inputs, b[0].inputs) == 0.0f);
 }
 
 TEST_CASE("The crop pads with black, whatever the normalisation", "[augment][dataloader]") {
@@ -247,7 +247,7 @@ TEST_CASE("The crop pads with black, whatever the normalisation", "[augment][dat
   const auto batches = one_epoch(loader);
   REQUIRE(batches.size() == 1);
   Index black = 0;
-  for (float v : batches[0].images) {
+  for (float v : batches[0].inputs) {
     REQUIRE((v == Approx(1.0f) || v == Approx(-1.0f)));
     black += v < 0.0f ? 1 : 0;
   }
@@ -259,6 +259,6 @@ TEST_CASE("The crop pads with black, whatever the normalisation", "[augment][dat
     fnn::Rng again(12);
     DataLoader<float> plain(d, none, again);
     const auto unpadded = one_epoch(plain);
-    for (float v : unpadded[0].images) REQUIRE(v == Approx(1.0f));
+    for (float v : unpadded[0].inputs) REQUIRE(v == Approx(1.0f));
   }
 }

@@ -19,7 +19,15 @@ TEST_CASE("progress_line shows the batch, the running figures, the rate and the 
   p.so_far = {0.41234, 0.8502, 8502 * 250 / 10000, 250 * 64};
   p.seconds = 10;
   CHECK(train::progress_line(p) ==
-        "epoch 3/20  batch 250/1000  loss 0.4123  acc 85.02%  1600 img/s  0:10 elapsed  ETA 0:30");
+        "epoch 3/20  batch 250/1000  loss 0.4123 acc 85.02%  1600 img/s  0:10 elapsed  ETA 0:30");
+  // A regression's figures, and a rate in samples when they are not images.
+  p.so_far.accuracy = NAN;
+  p.so_far.mse = 0.5;
+  p.so_far.mae = 0.25;
+  p.so_far.r2 = 0.875;
+  p.images = false;
+  CHECK(train::progress_line(p) ==
+        "epoch 3/20  batch 250/1000  loss 0.4123 MAE 0.25 R2 0.8750  1600 samples/s  0:10 elapsed  ETA 0:30");
   CHECK(train::clock_time(59.4) == "0:59");
   CHECK(train::clock_time(3725) == "1:02:05");
   CHECK(train::clock_time(-1) == "0:00");

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "fnn/core/random.hpp"
-#include "fnn/data/dataset.hpp"
+#include "fnn/core/shape.hpp"
 #include "fnn/data/permutation.hpp"
 
 namespace fnn::data {
@@ -15,8 +15,10 @@ namespace fnn::data {
 // Returns {first, second}: first holds round(first_fraction * N) samples chosen at random, second the
 // rest; every sample lands in exactly one part. Each part keeps the samples in their original order
 // (only which part a sample joins is random), so a split is a function of the seed alone.
+// Any data set with size() and subset(indices) splits: Dataset, TensorDataset.
 //   auto [train, validation] = split(full_train, 0.8, rng);   // 48000 and 12000 of 60000
-inline std::pair<Dataset, Dataset> split(const Dataset& dataset, double first_fraction, Rng& rng) {
+template <class DataSet>
+std::pair<DataSet, DataSet> split(const DataSet& dataset, double first_fraction, Rng& rng) {
   if (!(first_fraction >= 0.0 && first_fraction <= 1.0)) {
     throw ValueError("fnn::data::split: the fraction must be in [0, 1], got " + std::to_string(first_fraction));
   }

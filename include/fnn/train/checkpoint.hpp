@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <string>
 
-#include "fnn/data/dataloader.hpp"
+#include "fnn/data/loader.hpp"
 #include "fnn/io/model_io.hpp"
 #include "fnn/io/state_dict.hpp"
 #include "fnn/layers/layer.hpp"
@@ -18,7 +18,7 @@
 
 namespace fnn::train {
 
-inline constexpr int checkpoint_version = 2;  // 2: the schedule counts steps (batches or epochs)
+inline constexpr int checkpoint_version = 3;  // 3: the history holds regression figures
 
 template <class Scalar>
 void save_model_state(Layer<Scalar>& model, StateDict& state, const std::string& prefix) {
@@ -48,9 +48,9 @@ template <class Scalar>
 struct TrainingState {
   Layer<Scalar>& model;
   Optimizer<Scalar>& optimizer;
-  data::DataLoader<Scalar>& train;
-  data::DataLoader<Scalar>* validation = nullptr;
-  data::DataLoader<Scalar>* test = nullptr;
+  data::Loader<Scalar>& train;
+  data::Loader<Scalar>* validation = nullptr;
+  data::Loader<Scalar>* test = nullptr;
   LrScheduler<Scalar>* schedule = nullptr;
   ExponentialMovingAverage<Scalar>* average = nullptr;
 };

@@ -1,5 +1,5 @@
 #pragma once
-// The training loop every example shares: epochs of (forward, loss, backward, step) over a DataLoader,
+// The training loop every example shares: epochs of (forward, loss, backward, step) over a Loader,
 // with evaluation on validation and test loaders after each epoch.
 //
 //   fnn::train::FitOptions<float> options;
@@ -13,20 +13,27 @@
 // output or in any gradient of a Sequential model stops training with a NumericalError naming the epoch,
 // the step and the layer. The check is one pass over each activation per step.
 //
-// `Loss` is any class with `Scalar forward(const Tensor&, const Targets&)` and `const Tensor& backward()`:
-// CrossEntropyLoss for models that output logits, NLLLoss for models ending in LogSoftmax.
+// Any Loader serves the batches: DataLoader for byte images, TensorLoader for a TensorDataset.
+// `Loss` is any class with `const Tensor& backward()` and a forward for the loader's kind of targets:
+// `Scalar forward(const Tensor&, const Targets&)` for class labels (CrossEntropyLoss for models that
+// output logits, NLLLoss for models ending in LogSoftmax), `Scalar forward(const Tensor&, const Tensor&)`
+// for float targets (MSELoss, L1Loss, HuberLoss, BCEWithLogitsLoss, ...). Classification passes report
+// accuracy; regression passes MSE, MAE and R^2.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <functional>
 #include <memory>
 #include <string>
+#include <type_traits>
+#include <utility>
 
-#include "fnn/data/dataloader.hpp"
+#include "fnn/data/loader.hpp"
 #include "fnn/layers/data_parallel.hpp"
 #include "fnn/layers/layer.hpp"
 #include "fnn/metrics/accuracy.hpp"
 #include "fnn/metrics/confusion_matrix.hpp"
+#include "fnn/metrics/regression.hpp"
 #include "fnn/optim/ema.hpp"
 #include "fnn/optim/lr_scheduler.hpp"
 #include "fnn/optim/optimizer.hpp"
@@ -35,37 +42,80 @@
 
 namespace fnn::train {
 
-// Accumulates the loss (weighted by batch size, as the seeds' "epoch loss / dataset size") and the
-// number of correct predictions over one pass.
+// True when Loss takes class targets (forward(outputs, Targets)), as CrossEntropyLoss and NLLLoss do;
+// otherwise it takes float targets of the outputs' shape (forward(outputs, Tensor)), as MSELoss does.
+template <class Loss, class Scalar, class = void>
+struct takes_class_targets : std::false_type {};
+template <class Loss, class Scalar>
+struct takes_class_targets<Loss, Scalar,
+                           std::void_t<decltype(std::declval<Loss&>().forward(std::declval<const Tensor<Scalar>&>(),
+                                                                               std::declval<const Targets&>()))>>
+    : std::true_type {};
+
+// The loss of a batch's outputs against the batch's targets of the kind the loss takes.
+template <class Loss, class Scalar>
+Scalar batch_loss(Loss& loss, const Tensor<Scalar>& outputs, const data::Batch<Scalar>& batch) {
+  if constexpr (takes_class_targets<Loss, Scalar>::value) {
+    return loss.forward(outputs, batch.labels);
+  } else {
+    return loss.forward(outputs, batch.values);
+  }
+}
+
+// Throws UsageError unless `loader` serves the kind of targets `Loss` takes. `role` names the loader.
+template <class Loss, class Scalar>
+void check_target_kind(const data::Loader<Scalar>& loader, const std::string& role) {
+  const bool classes = takes_class_targets<Loss, Scalar>::value;
+  if (classes == (loader.target_kind() == data::TargetKind::classes)) return;
+  throw UsageError(role + (classes ? " serves float targets and the loss takes class labels"
+                                   : " serves class labels and the loss takes float targets"));
+}
+
+// Accumulates the loss (weighted by batch size, as the seeds' "epoch loss / dataset size") over one
+// pass, with the number of correct predictions for class targets or the regression metrics for float
+// targets.
 class PassMeter {
  public:
+  explicit PassMeter(data::TargetKind kind) : kind_(kind) {}
+
   template <class Scalar>
-  void add(double batch_mean_loss, const Tensor<Scalar>& scores, const Targets& labels) {
+  void add(double batch_mean_loss, const Tensor<Scalar>& outputs, const data::Batch<Scalar>& batch) {
     if (!std::isfinite(batch_mean_loss)) {
       throw NumericalError(std::string("the loss is ") +
                            (std::isnan(batch_mean_loss) ? "NaN" : batch_mean_loss > 0 ? "+infinity" : "-infinity"));
     }
-    metrics::predicted_classes(scores, predicted_);
-    loss_sum_ += batch_mean_loss * static_cast<double>(labels.size());
-    correct_ += metrics::count_correct(predicted_, labels);
-    count_ += static_cast<long long>(labels.size());
+    loss_sum_ += batch_mean_loss * static_cast<double>(batch.size());
+    count_ += batch.size();
+    if (kind_ == data::TargetKind::values) {
+      regression_.add(outputs, batch.values);
+    } else {
+      metrics::predicted_classes(outputs, predicted_);
+      correct_ += metrics::count_correct(predicted_, batch.labels);
+    }
   }
   const Targets& last_predictions() const { return predicted_; }
   PassResult result() const {
     PassResult r;
     r.count = count_;
     r.correct = correct_;
-    if (count_ > 0) {
-      r.loss = loss_sum_ / static_cast<double>(count_);
+    if (count_ == 0) return r;
+    r.loss = loss_sum_ / static_cast<double>(count_);
+    if (kind_ == data::TargetKind::values) {
+      r.mse = regression_.mse();
+      r.mae = regression_.mae();
+      r.r2 = regression_.r2();
+    } else {
       r.accuracy = static_cast<double>(correct_) / static_cast<double>(count_);
     }
     return r;
   }
 
  private:
+  data::TargetKind kind_;
   double loss_sum_ = 0;
   long long correct_ = 0, count_ = 0;
   Targets predicted_;
+  metrics::RegressionMeter regression_;
 };
 
 // Puts a model in eval mode until the guard goes out of scope, also when a loss or a metric throws.
@@ -85,42 +135,62 @@ class EvalModeGuard {
 // Throws UsageError unless `loader` yields a batch in every epoch: a pass over no samples has no mean
 // loss and no accuracy. `role` names the loader in the message ("fnn::train::fit: the training loader").
 template <class Scalar>
-void check_yields_batches(const data::DataLoader<Scalar>& loader, const std::string& role) {
+void check_yields_batches(const data::Loader<Scalar>& loader, const std::string& role) {
   if (loader.batches_per_epoch() > 0) return;
-  const Index samples = loader.dataset().size();
+  const Index samples = loader.samples();
   throw UsageError(role + " yields no batch: its data set holds " + std::to_string(samples) +
                    (samples == 0 ? " samples"
-                                 : " samples, fewer than one batch of " + std::to_string(loader.options().batch_size) +
+                                 : " samples, fewer than one batch of " + std::to_string(loader.batch_size()) +
                                        " with drop_last on"));
 }
 
 // One evaluation pass in eval mode (the model's mode is restored afterwards). When `confusion` is given,
-// every prediction is added to it.
+// every prediction is added to it (class targets only).
 template <class Scalar, class Loss>
-PassResult evaluate(Layer<Scalar>& model, Loss& loss, data::DataLoader<Scalar>& loader,
+PassResult evaluate(Layer<Scalar>& model, Loss& loss, data::Loader<Scalar>& loader,
                     metrics::ConfusionMatrix* confusion = nullptr) {
   check_yields_batches(loader, "fnn::train::evaluate: the loader");
+  check_target_kind<Loss>(loader, "fnn::train::evaluate: the loader");
+  if (confusion && loader.target_kind() != data::TargetKind::classes) {
+    throw UsageError("fnn::train::evaluate: a confusion matrix needs class targets");
+  }
   const EvalModeGuard<Scalar> eval_mode(model);
-  PassMeter meter;
+  PassMeter meter(loader.target_kind());
   data::Batch<Scalar> batch;
   loader.start_epoch();
   while (loader.next(batch)) {
-    const Tensor<Scalar>& scores = model.forward(batch.images);
-    meter.add(static_cast<double>(loss.forward(scores, batch.labels)), scores, batch.labels);
+    const Tensor<Scalar>& outputs = model.forward(batch.inputs);
+    meter.add(static_cast<double>(batch_loss(loss, outputs, batch)), outputs, batch);
     if (confusion) confusion->add(meter.last_predictions(), batch.labels);
   }
   return meter.result();
 }
 
+// The model's outputs for every sample, in the loader's order, in eval mode: [N, ...] as the model
+// outputs them (a regression's predicted values, a classifier's scores).
+template <class Scalar>
+Tensor<Scalar> predict_outputs(Layer<Scalar>& model, data::Loader<Scalar>& loader) {
+  const EvalModeGuard<Scalar> eval_mode(model);
+  Tensor<Scalar> all;
+  data::Batch<Scalar> batch;
+  loader.start_epoch();
+  for (Index done = 0; loader.next(batch); done += batch.size()) {
+    const Tensor<Scalar>& outputs = model.forward(batch.inputs);
+    if (done == 0) all.resize(outputs.shape().with_batch(loader.samples_per_epoch()));
+    std::copy(outputs.begin(), outputs.end(), all.data() + done * outputs.shape().inner());
+  }
+  return all;
+}
+
 // The predicted class of every sample, in the loader's order, in eval mode.
 template <class Scalar>
-Targets predict(Layer<Scalar>& model, data::DataLoader<Scalar>& loader) {
+Targets predict(Layer<Scalar>& model, data::Loader<Scalar>& loader) {
   const EvalModeGuard<Scalar> eval_mode(model);
   Targets all, batch_predictions;
   data::Batch<Scalar> batch;
   loader.start_epoch();
   while (loader.next(batch)) {
-    metrics::predicted_classes(model.forward(batch.images), batch_predictions);
+    metrics::predicted_classes(model.forward(batch.inputs), batch_predictions);
     all.insert(all.end(), batch_predictions.begin(), batch_predictions.end());
   }
   return all;
@@ -132,18 +202,19 @@ using BatchCallback = std::function<void(Index, Index, const PassResult&)>;
 // One training pass over `loader`.
 template <class Scalar, class Loss>
 PassResult train_epoch(Layer<Scalar>& model, Loss& loss, Optimizer<Scalar>& optimizer,
-                       data::DataLoader<Scalar>& loader, const BatchCallback& on_batch = {}) {
+                       data::Loader<Scalar>& loader, const BatchCallback& on_batch = {}) {
   check_yields_batches(loader, "fnn::train::train_epoch: the loader");
+  check_target_kind<Loss>(loader, "fnn::train::train_epoch: the loader");
   model.train();
-  PassMeter meter;
+  PassMeter meter(loader.target_kind());
   data::Batch<Scalar> batch;
   loader.start_epoch();
   const Index batches = loader.batches_per_epoch();
   for (Index b = 1; loader.next(batch); ++b) {
     try {
       optimizer.zero_grad();
-      const Tensor<Scalar>& scores = model.forward(batch.images);
-      meter.add(static_cast<double>(loss.forward(scores, batch.labels)), scores, batch.labels);
+      const Tensor<Scalar>& outputs = model.forward(batch.inputs);
+      meter.add(static_cast<double>(batch_loss(loss, outputs, batch)), outputs, batch);
       model.backward(loss.backward());
       optimizer.step();
     } catch (const NumericalError& e) {
@@ -160,13 +231,14 @@ struct BatchProgress {
   Index batch = 0, batches = 0;
   PassResult so_far;  // the training pass up to this batch
   double seconds = 0;  // since the epoch's training pass started
+  bool images = true;  // the samples are images: the rate is in img/s, else samples/s
 };
 
 template <class Scalar>
 struct FitOptions {
   int epochs = 1;                                      // the epoch fit stops after (counting resumed ones)
-  data::DataLoader<Scalar>* validation = nullptr;
-  data::DataLoader<Scalar>* test = nullptr;
+  data::Loader<Scalar>* validation = nullptr;
+  data::Loader<Scalar>* test = nullptr;
   // Stepped after every epoch or batch (its interval); one that takes a metric (ReduceLROnPlateau) after
   // every epoch with the validation loss, so it needs `validation`.
   std::shared_ptr<LrScheduler<Scalar>> schedule;
@@ -180,15 +252,19 @@ struct FitOptions {
 };
 
 template <class Scalar, class Loss>
-History fit(Layer<Scalar>& model, Loss& loss, Optimizer<Scalar>& optimizer, data::DataLoader<Scalar>& train,
+History fit(Layer<Scalar>& model, Loss& loss, Optimizer<Scalar>& optimizer, data::Loader<Scalar>& train,
             const FitOptions<Scalar>& options) {
   using clock = std::chrono::steady_clock;
   const TrainingState<Scalar> run{model,        optimizer,          train, options.validation,
                                   options.test, options.schedule.get(), options.average};
   if (options.resume && options.checkpoint.empty()) throw UsageError("fnn::train::fit: resume needs a checkpoint path");
-  check_yields_batches(train, "fnn::train::fit: the training loader");
-  if (options.validation) check_yields_batches(*options.validation, "fnn::train::fit: the validation loader");
-  if (options.test) check_yields_batches(*options.test, "fnn::train::fit: the test loader");
+  for (auto [loader, role] : {std::pair{&train, "fnn::train::fit: the training loader"},
+                              std::pair{options.validation, "fnn::train::fit: the validation loader"},
+                              std::pair{options.test, "fnn::train::fit: the test loader"}}) {
+    if (!loader) continue;
+    check_yields_batches(*loader, role);
+    check_target_kind<Loss>(*loader, role);
+  }
   if (options.schedule && options.schedule->takes_metric() && !options.validation) {
     throw UsageError("fnn::train::fit: the schedule follows the validation loss, and there is no validation loader");
   }
@@ -199,6 +275,7 @@ History fit(Layer<Scalar>& model, Loss& loss, Optimizer<Scalar>& optimizer, data
   const bool batch_schedule = options.schedule && options.schedule->interval() == ScheduleInterval::batch;
   BatchProgress progress;
   progress.epochs = options.epochs;
+  progress.images = train.serves_images();
   clock::time_point start;
   const BatchCallback after_batch = [&](Index b, Index batches, const PassResult& so_far) {
     if (batch_schedule) options.schedule->step();
@@ -226,7 +303,8 @@ History fit(Layer<Scalar>& model, Loss& loss, Optimizer<Scalar>& optimizer, data
       throw NumericalError("epoch " + std::to_string(epoch) + ", " + e.what() +
                            "; training stopped");
     }
-    r.images_per_second = static_cast<double>(r.train.count) / std::max(r.seconds, 1e-9);
+    r.samples_per_second = static_cast<double>(r.train.count) / std::max(r.seconds, 1e-9);
+    r.images = train.serves_images();
     r.peak_memory_mb = peak_resident_mb();
     history.add(r);
     if (options.schedule && options.schedule->takes_metric()) {

@@ -14,22 +14,30 @@
 
 namespace fnn::train {
 
-// Loss and accuracy of one pass over a data set; count = 0 means the pass did not happen.
+// The figures of one pass over a data set; count = 0 means the pass did not happen. A pass over class
+// targets has an accuracy; a pass over float targets (regression) has MSE, MAE and R^2 instead.
 struct PassResult {
   double loss = NAN;
   double accuracy = NAN;
   long long correct = 0;
   long long count = 0;
+  double mse = NAN, mae = NAN, r2 = NAN;
+
+  bool regression() const { return !std::isnan(mse); }
 };
 
 struct EpochRecord {
   int epoch = 0;  // 1-based
   double lr = 0;
   PassResult train, validation, test;
-  double seconds = 0;            // training pass only, data loading included
-  double images_per_second = 0;  // training images per second
-  double peak_memory_mb = 0;     // the process's peak resident memory at the end of the epoch
+  double seconds = 0;             // training pass only, data loading included
+  double samples_per_second = 0;  // training samples per second
+  double peak_memory_mb = 0;      // the process's peak resident memory at the end of the epoch
+  bool images = true;             // the samples are images [C, H, W]: the rate is in img/s
 };
+
+// The unit a training rate is given in.
+inline const char* rate_unit(bool images) { return images ? "img/s" : "samples/s"; }
 
 // The process's peak resident set size so far, in MiB (getrusage: kilobytes on Linux).
 inline double peak_resident_mb() {
@@ -38,24 +46,27 @@ inline double peak_resident_mb() {
   return static_cast<double>(usage.ru_maxrss) / 1024.0;
 }
 
+// A pass's figures for a log line: "loss 0.4123 acc 85.02%", or "loss 0.1234 MAE 0.2456 R2 0.8765" for
+// a regression.
+inline std::string pass_figures(const PassResult& p) {
+  char text[96];
+  if (p.regression()) {
+    std::snprintf(text, sizeof text, "loss %.4f MAE %.4g R2 %.4f", p.loss, p.mae, p.r2);
+  } else {
+    std::snprintf(text, sizeof text, "loss %.4f acc %.2f%%", p.loss, 100 * p.accuracy);
+  }
+  return text;
+}
+
 // One line per epoch for logs: "epoch 3/20  train loss 0.4123 acc 85.02%  test loss ... acc ...  4.1 s  14,634 img/s".
 inline std::string epoch_line(const EpochRecord& r, int epochs) {
-  char line[400];
-  int n = std::snprintf(line, sizeof line, "epoch %d/%d  train loss %.4f acc %.2f%%", r.epoch, epochs, r.train.loss,
-                        100 * r.train.accuracy);
-  auto pass = [&](const char* name, const PassResult& p) {
-    if (p.count > 0 && n > 0 && n < static_cast<int>(sizeof line)) {
-      n += std::snprintf(line + n, sizeof line - static_cast<std::size_t>(n), "  %s loss %.4f acc %.2f%%", name,
-                         p.loss, 100 * p.accuracy);
-    }
-  };
-  pass("validation", r.validation);
-  pass("test", r.test);
-  if (n > 0 && n < static_cast<int>(sizeof line)) {
-    std::snprintf(line + n, sizeof line - static_cast<std::size_t>(n), "  %.1f s  %.0f img/s", r.seconds,
-                  r.images_per_second);
-  }
-  return line;
+  std::string line =
+      "epoch " + std::to_string(r.epoch) + "/" + std::to_string(epochs) + "  train " + pass_figures(r.train);
+  if (r.validation.count > 0) line += "  validation " + pass_figures(r.validation);
+  if (r.test.count > 0) line += "  test " + pass_figures(r.test);
+  char rate[64];
+  std::snprintf(rate, sizeof rate, "  %.1f s  %.0f %s", r.seconds, r.samples_per_second, rate_unit(r.images));
+  return line + rate;
 }
 
 class History {
@@ -67,19 +78,27 @@ class History {
 
   // Median seconds per epoch: robust to one slow epoch on a shared machine.
   double median_seconds() const { return median([](const EpochRecord& r) { return r.seconds; }); }
-  double median_images_per_second() const { return median([](const EpochRecord& r) { return r.images_per_second; }); }
+  double median_samples_per_second() const {
+    return median([](const EpochRecord& r) { return r.samples_per_second; });
+  }
 
   std::string csv() const {
-    std::string out =
-        "epoch,lr,train_loss,train_accuracy,validation_loss,validation_accuracy,test_loss,test_accuracy,seconds,"
-        "images_per_second,peak_memory_mb\n";
-    char line[320];
+    std::string out = "epoch,lr";
+    for (const char* pass : {"train", "validation", "test"}) {
+      for (const char* figure : {"loss", "accuracy", "mse", "mae", "r2"}) {
+        out += std::string(",") + pass + "_" + figure;
+      }
+    }
+    out += ",seconds,samples_per_second,peak_memory_mb\n";
+    char numbers[96];
     for (const auto& r : rows_) {
-      std::snprintf(line, sizeof line, "%d,%.6g,%s,%s,%s,%s,%s,%s,%.3f,%.1f,%.1f\n", r.epoch, r.lr,
-                    cell(r.train.loss).c_str(), cell(r.train.accuracy).c_str(), cell(r.validation.loss).c_str(),
-                    cell(r.validation.accuracy).c_str(), cell(r.test.loss).c_str(), cell(r.test.accuracy).c_str(),
-                    r.seconds, r.images_per_second, r.peak_memory_mb);
-      out += line;
+      std::snprintf(numbers, sizeof numbers, "%d,%.6g", r.epoch, r.lr);
+      out += numbers;
+      for (const PassResult* p : {&r.train, &r.validation, &r.test}) {
+        for (double figure : {p->loss, p->accuracy, p->mse, p->mae, p->r2}) out += "," + cell(figure);
+      }
+      std::snprintf(numbers, sizeof numbers, ",%.3f,%.1f,%.1f\n", r.seconds, r.samples_per_second, r.peak_memory_mb);
+      out += numbers;
     }
     return out;
   }
@@ -111,18 +130,26 @@ class History {
   }
 
  private:
-  static constexpr Index fields_per_row = 17;
+  // epoch, lr, then per pass (train, validation, test) its pass_fields, then seconds, rate, memory, images.
+  static constexpr Index pass_fields = 7;
+  static constexpr Index fields_per_row = 2 + 3 * pass_fields + 4;
+  static constexpr std::size_t tail = 2 + 3 * pass_fields;
 
   static std::array<double, fields_per_row> to_numbers(const EpochRecord& r) {
-    std::array<double, fields_per_row> row{static_cast<double>(r.epoch), r.lr, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-                                           r.seconds, r.images_per_second, r.peak_memory_mb};
+    std::array<double, fields_per_row> row{};
+    row[0] = r.epoch;
+    row[1] = r.lr;
     const PassResult* passes[] = {&r.train, &r.validation, &r.test};
     for (std::size_t p = 0; p < 3; ++p) {
-      row[2 + 4 * p] = passes[p]->loss;
-      row[3 + 4 * p] = passes[p]->accuracy;
-      row[4 + 4 * p] = static_cast<double>(passes[p]->correct);
-      row[5 + 4 * p] = static_cast<double>(passes[p]->count);
+      const PassResult& pass = *passes[p];
+      const double fields[pass_fields] = {pass.loss, pass.accuracy, static_cast<double>(pass.correct),
+                                          static_cast<double>(pass.count), pass.mse, pass.mae, pass.r2};
+      std::copy(fields, fields + pass_fields, row.begin() + 2 + pass_fields * p);
     }
+    row[tail] = r.seconds;
+    row[tail + 1] = r.samples_per_second;
+    row[tail + 2] = r.peak_memory_mb;
+    row[tail + 3] = r.images ? 1 : 0;
     return row;
   }
 
@@ -132,14 +159,20 @@ class History {
     r.lr = row[1];
     PassResult* passes[] = {&r.train, &r.validation, &r.test};
     for (std::size_t p = 0; p < 3; ++p) {
-      passes[p]->loss = row[2 + 4 * p];
-      passes[p]->accuracy = row[3 + 4 * p];
-      passes[p]->correct = static_cast<long long>(row[4 + 4 * p]);
-      passes[p]->count = static_cast<long long>(row[5 + 4 * p]);
+      const double* fields = row.data() + 2 + pass_fields * p;
+      PassResult& pass = *passes[p];
+      pass.loss = fields[0];
+      pass.accuracy = fields[1];
+      pass.correct = static_cast<long long>(fields[2]);
+      pass.count = static_cast<long long>(fields[3]);
+      pass.mse = fields[4];
+      pass.mae = fields[5];
+      pass.r2 = fields[6];
     }
-    r.seconds = row[14];
-    r.images_per_second = row[15];
-    r.peak_memory_mb = row[16];
+    r.seconds = row[tail];
+    r.samples_per_second = row[tail + 1];
+    r.peak_memory_mb = row[tail + 2];
+    r.images = row[tail + 3] != 0;
     return r;
   }
 

@@ -39,10 +39,9 @@ inline std::string progress_line(const BatchProgress& p) {
   const double left = static_cast<double>(p.batches - p.batch);
   const double eta = p.batch > 0 ? p.seconds * left / static_cast<double>(p.batch) : 0;
   char line[256];
-  std::snprintf(line, sizeof line,
-                "epoch %d/%d  batch %lld/%lld  loss %.4f  acc %.2f%%  %.0f img/s  %s elapsed  ETA %s", p.epoch, p.epochs,
-                static_cast<long long>(p.batch), static_cast<long long>(p.batches), p.so_far.loss,
-                100 * p.so_far.accuracy, rate, clock_time(p.seconds).c_str(), clock_time(eta).c_str());
+  std::snprintf(line, sizeof line, "epoch %d/%d  batch %lld/%lld  %s  %.0f %s  %s elapsed  ETA %s", p.epoch, p.epochs,
+                static_cast<long long>(p.batch), static_cast<long long>(p.batches), pass_figures(p.so_far).c_str(),
+                rate, rate_unit(p.images), clock_time(p.seconds).c_str(), clock_time(eta).c_str());
   return line;
 }
 

@@ -27,7 +27,7 @@ train::EpochRecord epoch(int number, double train_accuracy, double test_accuracy
   r.train = {1.0 / number, train_accuracy, 0, 100};
   r.test = {1.2 / number, test_accuracy, 0, 20};
   r.seconds = 2.5;
-  r.images_per_second = 40;
+  r.samples_per_second = 40;
   r.peak_memory_mb = 50;
   return r;
 }

@@ -73,10 +73,10 @@ inline Dataset load_fashion_mnist(const std::string& folder = default_data_dir()
 
   IdxArray images = read_idx_images(images_path);
   if (images.dims[0] == 0) {
-    throw IoError(idx_location(images_path, 4, images.compressed) + "the file holds no images (its header announces 0)");
+    throw IoError(byte_location(images_path, 4, images.compressed) + "the file holds no images (its header announces 0)");
   }
   if (images.dims[1] != fashion_mnist_rows || images.dims[2] != fashion_mnist_cols) {
-    throw IoError(idx_location(images_path, 8, images.compressed) + "wrong dimensions: images are " +
+    throw IoError(byte_location(images_path, 8, images.compressed) + "wrong dimensions: images are " +
                   std::to_string(images.dims[1]) + " x " + std::to_string(images.dims[2]) +
                   ", Fashion-MNIST images are 28 x 28");
   }
@@ -89,7 +89,7 @@ inline Dataset load_fashion_mnist(const std::string& folder = default_data_dir()
   std::vector<std::int32_t> label_values(labels.data.size());
   for (std::size_t i = 0; i < labels.data.size(); ++i) {
     if (labels.data[i] >= fashion_mnist_num_classes) {
-      throw IoError(idx_location(labels_path, 8 + i, labels.compressed) + "label " + std::to_string(labels.data[i]) +
+      throw IoError(byte_location(labels_path, 8 + i, labels.compressed) + "label " + std::to_string(labels.data[i]) +
                     " of sample " + std::to_string(i) + " is outside 0-9");
     }
     label_values[i] = labels.data[i];

@@ -12,6 +12,7 @@
 #include "fnn/data/dataset.hpp"
 #include "fnn/extras/data/fashion_mnist.hpp"
 #include "fnn/io/atomic_file.hpp"
+#include "fnn/extras/io/text_lines.hpp"
 #include "fnn/io/input_file.hpp"
 
 namespace fnn::data {
@@ -57,49 +58,14 @@ inline bool parse_integer(std::string_view cell, long long& value, bool& too_lar
 // of file, or a device that never ends (/dev/zero), and stops the reading there.
 inline constexpr std::size_t csv_max_line_bytes = std::size_t{1} << 16;
 
-// A file's lines, read a piece at a time: no more than a piece and one line are held at once.
-class CsvLines {
- public:
-  explicit CsvLines(const std::string& path) : file_(path, path + ": ") {}
-
-  // The next line, without its line end, valid until the next call; false at the end of the file.
-  bool next(std::string_view& line) {
-    for (;;) {
-      const auto newline = std::find(buffer_.begin() + static_cast<std::ptrdiff_t>(start_), buffer_.end(), '\n');
-      if (newline == buffer_.end() && !ended_) {
-        if (buffer_.size() - start_ > csv_max_line_bytes) {
-          file_.fail("line " + std::to_string(number_ + 1) + " is longer than " + std::to_string(csv_max_line_bytes) +
-                     " bytes: not a Fashion-MNIST CSV file");
-        }
-        buffer_.erase(buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(start_));
-        start_ = 0;
-        ended_ = file_.append(buffer_, piece_bytes) < piece_bytes;
-        continue;
-      }
-      if (start_ == buffer_.size()) return false;
-      const auto stop = static_cast<std::size_t>(newline - buffer_.begin());
-      line = std::string_view(reinterpret_cast<const char*>(buffer_.data()) + start_, stop - start_);
-      start_ = newline == buffer_.end() ? stop : stop + 1;
-      ++number_;
-      return true;
-    }
-  }
-
- private:
-  static constexpr std::size_t piece_bytes = std::size_t{1} << 16;
-  InputFile file_;
-  std::vector<unsigned char> buffer_;
-  std::size_t start_ = 0, number_ = 0;
-  bool ended_ = false;
-};
-
 }  // namespace detail
 
 // Reads the Kaggle CSV form of Fashion-MNIST. Throws IoError naming the file, the line and (where it
 // applies) the column for: an empty file, a missing header, a line with other than 785 columns, a cell
 // that is not an integer, a label outside 0-9, a pixel outside 0-255, or no data lines at all.
 inline Dataset read_fashion_mnist_csv(const std::string& path) {
-  detail::CsvLines lines(path);
+  InputFile file(path, path + ": ");
+  TextLines lines(file, path, detail::csv_max_line_bytes, "not a Fashion-MNIST CSV file");
   std::string_view raw_line;
   if (!lines.next(raw_line)) throw IoError(path + ": the file is empty: expected a header line and one line per image");
 

@@ -8,9 +8,8 @@
 // All integers are big-endian. fnn reads and writes unsigned-byte files only: that is all the data sets
 // hold, and it lets a corrupt type byte be reported as a bad magic number.
 //
-// Reading goes through zlib's gzread, which passes files that are not gzip streams through unchanged,
-// so one code path serves .gz and raw files; in a gzip file, the byte offsets in error messages count
-// decompressed bytes. The header's extents fix the data's exact length: shorter data is truncated and
+// Reading goes through GzReader, which serves .gz and raw files alike; in a gzip file, the byte offsets
+// in error messages count decompressed bytes. The header's extents fix the data's exact length: shorter data is truncated and
 // longer data has trailing bytes, and both are errors (a silently ignored tail usually means the wrong
 // file or a broken download). Bytes after the end of the gzip stream itself are skipped by gzread, as
 // `gzip -d` skips them with a warning.
@@ -26,6 +25,7 @@
 
 #include "fnn/core/error.hpp"
 #include "fnn/core/shape.hpp"
+#include "fnn/extras/io/gzip_reader.hpp"
 #include "fnn/io/atomic_file.hpp"
 
 namespace fnn::data {
@@ -44,12 +44,6 @@ struct IdxArray {
   bool compressed = false;  // read from a gzip file: its byte offsets count decompressed bytes
 };
 
-// "path: byte 8: " or, for a gzip file, "path: byte 8 of the decompressed data: ", the start of every
-// message about a place in an IDX file.
-inline std::string idx_location(const std::string& path, std::size_t byte, bool compressed) {
-  return path + ": byte " + std::to_string(byte) + (compressed ? " of the decompressed data: " : ": ");
-}
-
 enum class Compression { none, gzip };
 
 namespace detail {
@@ -66,79 +60,6 @@ inline std::string idx_kind(int rank) {
   if (rank == 3) return "images";
   return std::to_string(rank) + "-dimensional array";
 }
-
-// An open gzFile that closes itself; every read reports how many bytes it got, so the caller can say
-// exactly where a file ends.
-class GzReader {
- public:
-  explicit GzReader(const std::string& path) : path_(path), file_(open(path)) {
-    if (file_ == nullptr) {
-      throw IoError(path + ": cannot open for reading: " +
-                    (errno != 0 ? std::strerror(errno) : "zlib could not allocate its state"));
-    }
-    gzbuffer(file_, 1u << 17);
-  }
-  GzReader(const GzReader&) = delete;
-  GzReader& operator=(const GzReader&) = delete;
-  ~GzReader() { gzclose(file_); }
-
-  // Reads up to n bytes into dst, fewer only at the end of the data; throws on a damaged gzip stream
-  // except for one that merely ends early, which the caller reports as truncation.
-  std::size_t read(void* dst, std::size_t n) {
-    auto* out = static_cast<unsigned char*>(dst);
-    std::size_t got = 0;
-    while (got < n) {
-      const auto chunk = static_cast<unsigned>(std::min<std::size_t>(n - got, 1u << 30));
-      const int r = gzread(file_, out + got, chunk);
-      if (r < 0) damaged();
-      if (r == 0) break;
-      got += static_cast<std::size_t>(r);
-      offset_ += static_cast<std::size_t>(r);
-    }
-    if (got < n) {
-      int code = Z_OK;
-      gzerror(file_, &code);
-      if (code == Z_BUF_ERROR) {
-        cut_off_ = true;  // the compressed stream ends before its end marker: a partial download
-      } else if (code != Z_OK) {
-        damaged();
-      }
-    }
-    return got;
-  }
-
-  // True once a read found the gzip stream cut off; a truncation message then says so.
-  bool cut_off() const { return cut_off_; }
-
-  // Bytes of (uncompressed) data read so far.
-  std::size_t offset() const { return offset_; }
-  const std::string& path() const { return path_; }
-
-  bool compressed() const { return gzdirect(file_) == 0; }
-
-  [[noreturn]] void fail(std::size_t at, const std::string& what) const {
-    throw IoError(idx_location(path_, at, compressed()) + what + (cut_off_ ? " (the gzip stream is cut off)" : ""));
-  }
-
- private:
-  static gzFile open(const std::string& path) {
-    errno = 0;  // gzopen leaves errno at 0 when it fails for want of memory rather than of the file
-    return gzopen(path.c_str(), "rb");
-  }
-
-  [[noreturn]] void damaged() const {
-    int code = Z_OK;
-    const char* message = gzerror(file_, &code);
-    std::string detail = message != nullptr ? message : "unknown zlib error";
-    if (detail.compare(0, path_.size() + 2, path_ + ": ") == 0) detail.erase(0, path_.size() + 2);  // zlib adds the path
-    fail(offset_, (code == Z_ERRNO ? "read error: " : "damaged gzip stream: ") + detail);
-  }
-
-  std::string path_;
-  gzFile file_;
-  std::size_t offset_ = 0;
-  bool cut_off_ = false;
-};
 
 // Compresses `bytes` into one gzip member in memory (windowBits 15 + 16 selects the gzip wrapper).
 inline std::vector<unsigned char> gzip_bytes(const std::string& path, const unsigned char* bytes, std::size_t size) {
@@ -171,7 +92,7 @@ inline IdxArray read_idx(const std::string& path, int rank) {
   if (rank < 1 || rank > Shape::max_rank) {
     throw ValueError("fnn::data::read_idx: rank " + std::to_string(rank) + " is outside 1-4");
   }
-  detail::GzReader in(path);
+  GzReader in(path);
   unsigned char magic_bytes[4];
   const std::size_t got_magic = in.read(magic_bytes, 4);
   if (got_magic == 0 && !in.cut_off()) {

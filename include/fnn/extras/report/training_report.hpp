@@ -164,7 +164,7 @@ inline std::vector<std::vector<std::string>> timing_rows(const train::History& h
     char lr[32], seconds[32], rate[32], memory[32];
     std::snprintf(lr, sizeof lr, "%.3g", r.lr);
     std::snprintf(seconds, sizeof seconds, "%.1f", r.seconds);
-    std::snprintf(rate, sizeof rate, "%.0f", r.images_per_second);
+    std::snprintf(rate, sizeof rate, "%.0f", r.samples_per_second);
     std::snprintf(memory, sizeof memory, "%.0f", r.peak_memory_mb);
     const std::string test = r.test.count ? percent(r.test.accuracy) : "";
     rows.push_back({std::to_string(r.epoch), lr, percent(r.train.accuracy), test, seconds, rate, memory});
