@@ -51,6 +51,11 @@ TEST_CASE("Layers give the same results on one and two threads at sizes that spl
                                  {9, 3, 24, 24});
   require_thread_count_invariant([](Rng& r) { return std::make_unique<Conv2d<double>>(4, 8, 5, r, 2, 0); },
                                  {12, 4, 41, 39});
+  require_thread_count_invariant(
+      [](Rng& r) {
+        return std::make_unique<Conv2d<double>>(Conv2dOptions(8, 16, {3, 2}).padding(2).dilation(2).groups(4), r);
+      },
+      {12, 8, 24, 24});
   require_thread_count_invariant([](Rng& r) { return std::make_unique<Linear<double>>(300, 70, r); }, {90, 300});
   require_thread_count_invariant([](Rng& r) { return std::make_unique<Linear<double>>(300, 200, r); }, {20, 300});
   require_thread_count_invariant([](Rng&) { return std::make_unique<MaxPool2d<double>>(2); }, {16, 8, 48, 48});

@@ -435,6 +435,59 @@ def make_losses(outdir):
     print(f"{path}: {len(tensors)} tensors, {', '.join(LOSS_CONFIGS)}")
 
 
+# ---------------------------------------------------------------------------------------------------
+# Conv2d's geometry, apart from the models: each configuration of CONV2D_CONFIGS (rectangular kernels,
+# stride and padding per axis, dilation, groups, depthwise) on a fixed input, with a fixed gradient of
+# the output, written to <outdir>/conv2d.fnnt as
+#
+#    <config>.input, <config>.grad_output     x [N, C, H, W] and dL/dy, drawn in float32
+#    <config>.weight, <config>.bias           the layer's parameters (bias only where it has one)
+#    <config>.output                          y
+#    <config>.grad.input, <config>.grad.weight, <config>.grad.bias    dL/dx and dL/dparameter
+#
+# test_parity.cpp builds each configuration with fnn's Conv2dOptions under the same name. As for the
+# models, the values are drawn in float32 and the convolution runs in float64.
+
+CONV2D_CONFIGS = {
+    "rect_stride_padding": ((2, 3, 7, 9), dict(in_channels=3, out_channels=4, kernel_size=(3, 5), stride=(2, 1),
+                                                padding=(1, 2))),
+    "rect_no_bias": ((2, 2, 5, 8), dict(in_channels=2, out_channels=3, kernel_size=(2, 3), stride=(1, 2),
+                                         padding=(0, 1), bias=False)),
+    "dilation2": ((2, 2, 8, 7), dict(in_channels=2, out_channels=3, kernel_size=3, padding=2, dilation=2)),
+    "dilation_per_axis_no_bias": ((1, 2, 9, 8), dict(in_channels=2, out_channels=2, kernel_size=(3, 2),
+                                                      stride=(2, 1), padding=(1, 0), dilation=(2, 3), bias=False)),
+    "groups2": ((2, 4, 6, 5), dict(in_channels=4, out_channels=6, kernel_size=3, padding=1, groups=2)),
+    "groups2_dilated_rect_no_bias": ((2, 4, 7, 7), dict(in_channels=4, out_channels=4, kernel_size=(3, 2),
+                                                         stride=(1, 2), padding=(2, 1), dilation=(2, 1), groups=2,
+                                                         bias=False)),
+    "depthwise": ((2, 3, 7, 6), dict(in_channels=3, out_channels=3, kernel_size=3, stride=2, padding=1, groups=3)),
+    "depthwise_multiplier2_no_bias": ((2, 3, 5, 4), dict(in_channels=3, out_channels=6, kernel_size=(3, 1),
+                                                          padding=(1, 0), groups=3, bias=False)),
+}
+
+
+def make_conv2d(outdir):
+    torch.manual_seed(SEED + 4)
+    g = torch.Generator().manual_seed(SEED + 5)
+    tensors = []
+    for config, (input_shape, kwargs) in CONV2D_CONFIGS.items():
+        conv = nn.Conv2d(**kwargs)  # PyTorch's own initialisation, in float32
+        x = torch.randn(input_shape, generator=g)
+        reference = copy.deepcopy(conv).double()
+        x64 = x.double().requires_grad_(True)
+        y = reference(x64)
+        grad_output = torch.randn(y.shape, generator=g)
+        y.backward(grad_output.double())
+        tensors += [(config + ".input", x.numpy()), (config + ".grad_output", grad_output.numpy())]
+        tensors += [(f"{config}.{k}", v.detach().numpy()) for k, v in conv.named_parameters()]
+        tensors += [(config + ".output", y.detach().float().numpy()),
+                    (config + ".grad.input", x64.grad.float().numpy())]
+        tensors += [(f"{config}.grad.{k}", v.grad.float().numpy()) for k, v in reference.named_parameters()]
+    path = os.path.join(outdir, "conv2d.fnnt")
+    write_tensor_file(path, tensors)
+    print(f"{path}: {len(tensors)} tensors, {', '.join(CONV2D_CONFIGS)}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("outdir")
@@ -453,6 +506,7 @@ def main():
         make_optimizer_steps(args.outdir)
         make_schedules(args.outdir)
         make_losses(args.outdir)
+        make_conv2d(args.outdir)
     return 0
 
 

@@ -671,3 +671,88 @@ TEST_CASE("Losses match PyTorch: MSE, L1, SmoothL1, Huber, BCE, BCEWithLogits, w
     SECTION(config + " in double") { check_loss_parity<double>(config, double_tolerance); }
   }
 }
+
+// ---------------------------------------------------------------------------------------------------
+// Conv2d's geometry, apart from the models: make_parity_data.py runs each configuration of its
+// CONV2D_CONFIGS (rectangular kernels, stride and padding per axis, dilation, groups, depthwise, with
+// and without bias) in float64 on a fixed input, PyTorch's initial parameters and a fixed gradient of the
+// output, and writes them, the output and every gradient to conv2d.fnnt. fnn's Conv2d with the same
+// options and parameters must give the same output and gradients with respect to the input, the weight
+// and the bias: to 1e-4 in float and 1e-6 in double, as for the models.
+namespace {
+
+// fnn's counterpart of each configuration of make_parity_data.py's CONV2D_CONFIGS, by the same name.
+fnn::Conv2dOptions parity_conv2d(const std::string& config) {
+  using fnn::Conv2dOptions;
+  if (config == "rect_stride_padding") return Conv2dOptions(3, 4, {3, 5}).stride({2, 1}).padding({1, 2});
+  if (config == "rect_no_bias") return Conv2dOptions(2, 3, {2, 3}).stride({1, 2}).padding({0, 1}).bias(false);
+  if (config == "dilation2") return Conv2dOptions(2, 3, 3).padding(2).dilation(2);
+  if (config == "dilation_per_axis_no_bias") {
+    return Conv2dOptions(2, 2, {3, 2}).stride({2, 1}).padding({1, 0}).dilation({2, 3}).bias(false);
+  }
+  if (config == "groups2") return Conv2dOptions(4, 6, 3).padding(1).groups(2);
+  if (config == "groups2_dilated_rect_no_bias") {
+    return Conv2dOptions(4, 4, {3, 2}).stride({1, 2}).padding({2, 1}).dilation({2, 1}).groups(2).bias(false);
+  }
+  if (config == "depthwise") return Conv2dOptions(3, 3, 3).stride(2).padding(1).groups(3);
+  if (config == "depthwise_multiplier2_no_bias") {
+    return Conv2dOptions(3, 6, {3, 1}).padding({1, 0}).groups(3).bias(false);
+  }
+  FAIL("no fnn Conv2d for the configuration " << config);
+  return Conv2dOptions(1, 1, 1);
+}
+
+const char* const conv2d_configs[] = {
+    "rect_stride_padding",
+    "rect_no_bias",
+    "dilation2",
+    "dilation_per_axis_no_bias",
+    "groups2",
+    "groups2_dilated_rect_no_bias",
+    "depthwise",
+    "depthwise_multiplier2_no_bias",
+};
+
+template <class Scalar>
+void check_conv2d_parity(const std::string& config, const Tolerance& tol) {
+  const auto ref = read_reference_file(data_file("conv2d"));
+  auto reference = [&](const std::string& name) -> const fnn::Tensor<float>& {
+    INFO("tensor " << config << "." << name);
+    const auto it = ref.find(config + "." + name);
+    REQUIRE(it != ref.end());
+    return it->second;
+  };
+  fnn::Rng rng(7);  // fnn's own initialisation; every parameter is overwritten from the file
+  fnn::Conv2d<Scalar> conv(parity_conv2d(config), rng);
+  CHECK(ref.count(config + ".bias") == (conv.options().bias() ? 1u : 0u));
+  std::vector<std::pair<std::string, const fnn::Tensor<Scalar>*>> results;
+  for (auto& p : conv.parameters()) {
+    INFO(config << ": " << p.name);
+    REQUIRE(reference(p.name).shape() == p.parameter->value.shape());
+    p.parameter->value = convert<Scalar>(reference(p.name));
+    results.emplace_back("grad." + p.name, &p.parameter->grad);
+  }
+  results.emplace_back("output", &conv.forward(convert<Scalar>(reference("input"))));
+  results.emplace_back("grad.input", &conv.backward(convert<Scalar>(reference("grad_output"))));
+  for (const auto& [name, mine] : results) {
+    const auto& theirs = reference(name);
+    INFO(config << " (" << precision_name(Scalar()) << "): " << name);
+    REQUIRE(mine->shape() == theirs.shape());
+    const Agreement r = compare(*mine, theirs);
+    const double norm_relative = r.norm_relative, max_error = r.max_error, max_reference = r.max_reference;
+    CAPTURE(norm_relative, max_error, max_reference);
+    CHECK(r.norm_ok(tol));
+    CHECK(r.elementwise_ok(tol));
+    CHECK(r.b_norm > 0);  // a zero output or gradient would make the comparison vacuous
+  }
+}
+
+}  // namespace
+
+TEST_CASE("Conv2d's rectangular kernels, per-axis stride and padding, dilation, groups and depthwise match PyTorch",
+          "[parity]") {
+  for (const std::string config : conv2d_configs) {
+    SECTION(config + " in float") { check_conv2d_parity<float>(config, float_tolerance); }
+    SECTION(config + " in double") { check_conv2d_parity<double>(config, double_tolerance); }
+  }
+}
