@@ -21,12 +21,14 @@
 
 namespace fnn::report {
 
-// Loss (accuracy = false) or accuracy in percent per epoch, one curve per pass the history holds.
-inline std::string history_chart(const train::History& history, bool accuracy) {
+// Loss (score = false) or the score per epoch, one curve per pass the history holds: accuracy in percent,
+// or R^2 for a regression.
+inline std::string history_chart(const train::History& history, bool score) {
+  const bool regression = !history.empty() && history.last().train.regression();
   plot::LineChart chart;
-  chart.title = accuracy ? "Accuracy per epoch" : "Loss per epoch";
+  chart.title = !score ? "Loss per epoch" : regression ? "R^2 per epoch" : "Accuracy per epoch";
   chart.x_label = "epoch";
-  chart.y_label = accuracy ? "accuracy (%)" : "loss";
+  chart.y_label = !score ? "loss" : regression ? "R^2" : "accuracy (%)";
   chart.integer_x = true;
   const std::pair<const char*, train::PassResult train::EpochRecord::*> passes[] = {
       {"training", &train::EpochRecord::train},
@@ -38,7 +40,7 @@ inline std::string history_chart(const train::History& history, bool accuracy) {
       const train::PassResult& p = r.*pass;
       if (p.count == 0) continue;
       series.x.push_back(r.epoch);
-      series.y.push_back(accuracy ? 100 * p.accuracy : p.loss);
+      series.y.push_back(!score ? p.loss : regression ? p.r2 : 100 * p.accuracy);
     }
     if (!series.x.empty()) chart.series.push_back(std::move(series));
   }
