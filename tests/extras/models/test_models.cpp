@@ -93,3 +93,22 @@ TEST_CASE("The VGG-like model with Keras's defaults starts as Keras builds it") 
   channel_mean /= 2 * 784;
   CHECK(running_mean == Approx(0.01 * channel_mean).epsilon(1e-9));
 }
+
+TEST_CASE("The ResNet has torch's parameter names and He et al.'s counts, and keeps the shapes of its stages") {
+  Rng rng(7);
+  auto model = models::resnet<float>(rng);  // ResNet-8: one basic block per stage
+  CHECK(model.parameter_count() == 77754);
+  CHECK(model.output_shape({3, 1, 28, 28}) == Shape{3, 10});
+  std::ostringstream out;
+  model.summary({1, 1, 28, 28}, out);
+  CHECK_THAT(out.str(), Contains("[1, 16, 28, 28]") && Contains("[1, 32, 14, 14]") && Contains("[1, 64, 7, 7]"));
+  const auto params = model.parameters();
+  CHECK(params.front().name == "0.weight");         // the stem's convolution, without a bias
+  CHECK(params[3].name == "3.body.0.weight");       // the first block keeps the shape: no shortcut layer
+  CHECK(params[9].name == "5.body.0.weight");       // the second downsamples,
+  CHECK(params[15].name == "5.shortcut.0.weight");  // through a 1x1 convolution
+  CHECK(params.back().name == "11.bias");           // Linear(64, 10)
+  CHECK(models::by_name<float>("resnet14", rng).parameter_count() == 174970);
+  CHECK(models::by_name<float>("resnet20", rng).parameter_count() == 272186);  // the paper's 0.27M
+  CHECK_THROWS_WITH(models::resnet<float>(rng, 0), Contains("at least one block"));
+}

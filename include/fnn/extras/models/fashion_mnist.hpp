@@ -1,13 +1,14 @@
 #pragma once
-// The architectures of the five Fashion-MNIST experiments fnn reproduces (../shared/seeds/), each as a
-// Sequential whose parameter names match the same model written as torch.nn.Sequential in PyTorch.
-// Every model takes [N, 1, 28, 28] images and returns [N, 10] logits (or log-probabilities where the
-// seed ends in LogSoftmax).
+// The architectures of the five Fashion-MNIST experiments fnn reproduces (../shared/seeds/), and a small
+// ResNet, each as a Sequential whose parameter names match the same model written as torch.nn.Sequential
+// in PyTorch. Every model takes [N, 1, 28, 28] images and returns [N, 10] logits (or log-probabilities
+// where the seed ends in LogSoftmax).
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "fnn/init/init.hpp"
+#include "fnn/layers/adaptive_avgpool2d.hpp"
 #include "fnn/layers/batchnorm.hpp"
 #include "fnn/layers/conv2d.hpp"
 #include "fnn/layers/dropout.hpp"
@@ -16,6 +17,7 @@
 #include "fnn/layers/log_softmax.hpp"
 #include "fnn/layers/maxpool2d.hpp"
 #include "fnn/layers/relu.hpp"
+#include "fnn/layers/residual.hpp"
 #include "fnn/layers/sequential.hpp"
 
 namespace fnn::models {
@@ -193,11 +195,54 @@ Sequential<Scalar> vgg_like(Rng& rng, bool batchnorm = false, LayerDefaults defa
   return m;
 }
 
+// A ResNet basic block without its final ReLU (torchvision's BasicBlock): conv3x3-BN-ReLU-conv3x3-BN
+// plus the shortcut, the identity while the shape stays, else a 1x1 convolution of the same stride and a
+// BN. The convolutions have no bias, as the BN that follows each would cancel it.
+template <class Scalar>
+Residual<Scalar> basic_block(Index in, Index out, Index stride, Rng& rng) {
+  Sequential<Scalar> body;
+  body.add(Conv2d<Scalar>(in, out, 3, rng, stride, 1, false));
+  body.add(BatchNorm2d<Scalar>(out));
+  body.add(ReLU<Scalar>());
+  body.add(Conv2d<Scalar>(out, out, 3, rng, 1, 1, false));
+  body.add(BatchNorm2d<Scalar>(out));
+  if (stride == 1 && in == out) return Residual<Scalar>(std::move(body));
+  Sequential<Scalar> shortcut;
+  shortcut.add(Conv2d<Scalar>(in, out, 1, rng, stride, 0, false));
+  shortcut.add(BatchNorm2d<Scalar>(out));
+  return Residual<Scalar>(std::move(body), std::move(shortcut));
+}
+
+// Not a seed: the ResNet of He et al. for small images, 6n + 2 layers deep. A stem conv3x3-BN-ReLU to 16
+// channels, three stages of n basic blocks (each followed by its ReLU) with 16, 32 and 64 channels at
+// 28x28, 14x14 and 7x7 (the first block of stages 2 and 3 has stride 2), global average pooling and a
+// Linear(64, 10). n = 1 is ResNet-8 (77,754 parameters), n = 2 ResNet-14, n = 3 ResNet-20 (272,186).
+template <class Scalar>
+Sequential<Scalar> resnet(Rng& rng, Index blocks_per_stage = 1) {
+  if (blocks_per_stage < 1) throw ValueError("fnn::models::resnet: a stage needs at least one block");
+  Sequential<Scalar> m;
+  m.add(Conv2d<Scalar>(1, 16, 3, rng, 1, 1, false));
+  m.add(BatchNorm2d<Scalar>(16));
+  m.add(ReLU<Scalar>());
+  Index in = 16;
+  for (Index width : {16, 32, 64}) {
+    for (Index b = 0; b < blocks_per_stage; ++b) {
+      m.add(basic_block<Scalar>(in, width, b == 0 && width != 16 ? 2 : 1, rng));
+      m.add(ReLU<Scalar>());
+      in = width;
+    }
+  }
+  m.add(AdaptiveAvgPool2d<Scalar>(1, 1));
+  m.add(Flatten<Scalar>());
+  m.add(Linear<Scalar>(64, 10, rng));
+  return m;
+}
+
 // The architectures above by name, for programs that load a saved model ("lenet", "vgg_like_bn", ...).
 inline const std::vector<std::string>& architecture_names() {
-  static const std::vector<std::string> names{"lenet",     "mlp_dropout", "deep_mlp_dropout", "cnn_20_50", "mlp",
-                                              "keras_arch1", "keras_arch2", "vgg_like",         "vgg_like_bn",
-                                              "vgg_like_bn_keras"};
+  static const std::vector<std::string> names{
+      "lenet",    "mlp_dropout", "deep_mlp_dropout",  "cnn_20_50", "mlp",      "keras_arch1", "keras_arch2",
+      "vgg_like", "vgg_like_bn", "vgg_like_bn_keras", "resnet8",   "resnet14", "resnet20"};
   return names;
 }
 
@@ -213,6 +258,9 @@ Sequential<Scalar> by_name(const std::string& name, Rng& rng) {
   if (name == "vgg_like") return vgg_like<Scalar>(rng, false);
   if (name == "vgg_like_bn") return vgg_like<Scalar>(rng, true);
   if (name == "vgg_like_bn_keras") return vgg_like<Scalar>(rng, true, LayerDefaults::keras);
+  if (name == "resnet8") return resnet<Scalar>(rng, 1);
+  if (name == "resnet14") return resnet<Scalar>(rng, 2);
+  if (name == "resnet20") return resnet<Scalar>(rng, 3);
   std::string known;
   for (const auto& n : architecture_names()) known += (known.empty() ? "" : ", ") + n;
   throw ValueError("unknown architecture '" + name + "' (known: " + known + ")");
