@@ -19,13 +19,13 @@ Usage: benchmarks/compare.py --fnn build/release/benchmarks/fnn_throughput [--ro
        [--models lenet mlp ...] [--json record.json]
 """
 import argparse
-import datetime
 import json
 import os
-import shlex
 import statistics
 import subprocess
 import sys
+
+from records import default_record_path, record_metadata
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 MODELS = ["lenet", "mlp_dropout", "cnn_20_50", "mlp", "vgg_like_bn"]
@@ -45,52 +45,6 @@ def torch_version(python):
     return done.stdout.strip() if done.returncode == 0 else None
 
 
-def git(*arguments):
-    done = subprocess.run(["git", "-C", HERE] + list(arguments), capture_output=True, text=True)
-    return done.stdout.strip() if done.returncode == 0 else None
-
-
-def cpu():
-    """The CPU as /proc/cpuinfo describes its first processor."""
-    fields = {}
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                key, _, value = line.partition(":")
-                fields.setdefault(key.strip(), value.strip())
-    except OSError:
-        pass
-    flags = set(fields.get("flags", "").split())
-    return {"model": fields.get("model name"), "cores": os.cpu_count(), "avx2": "avx2" in flags,
-            "avx512f": "avx512f" in flags, "avx512_bf16": "avx512_bf16" in flags}
-
-
-def record_metadata(argv):
-    """When, which code, on what CPU: what a record holds besides its figures."""
-    now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
-    # The command as a reader would repeat it, without the options that only say where files are.
-    command, skip = ["benchmarks/compare.py"], False
-    for a in argv:
-        if skip:
-            skip = False
-        elif a in ("--json", "--fnn", "--python"):
-            skip = True
-        elif not a.startswith(("--json=", "--fnn=", "--python=")):
-            command.append(a)
-    commit = git("rev-parse", "HEAD")
-    return {"kind": "compare", "date": now.strftime("%Y-%m-%dT%H:%M:%SZ"), "commit": commit,
-            "dirty": bool(git("status", "--porcelain", "--untracked-files=no")) if commit else None,
-            "cpu": cpu(), "command": " ".join(shlex.quote(c) for c in command)}
-
-
-def default_record_path(record):
-    """docs/records/compare/YYYY-MM-DDTHHMMZ-avx512.json (or -avx2, or no suffix without either)."""
-    date = record["date"]
-    kind = "-avx512" if record["cpu"]["avx512f"] else "-avx2" if record["cpu"]["avx2"] else ""
-    name = date[:11] + date[11:13] + date[14:16] + "Z" + kind + ".json"
-    return os.path.join(HERE, "..", "docs", "records", "compare", name)
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--fnn", default=os.path.join(HERE, "..", "build", "release", "benchmarks", "fnn_throughput"))
@@ -101,7 +55,7 @@ def main():
     parser.add_argument("--models", nargs="+", default=MODELS, choices=MODELS)
     parser.add_argument("--json", help="write the record here instead of docs/records/compare/DATE-CPU.json")
     args = parser.parse_args()
-    record = record_metadata(sys.argv[1:])
+    record = record_metadata("compare", "benchmarks/compare.py", sys.argv[1:], ("--json", "--fnn", "--python"))
 
     pytorch_version = torch_version(args.python)
     with_torch = pytorch_version is not None

@@ -12,6 +12,9 @@ KIND is one of
   compare            fnn against PyTorch, every figure (docs/records/compare/, written by benchmarks/compare.py)
   compare-summary    the same, the ratios only, for the README
   compare-targets    the compare records' figures against the performance targets
+  compile            compile times (docs/records/compile/, written by benchmarks/compile_time.py)
+  tabular            fnn, scikit-learn and PyTorch on scikit-learn's tables (docs/records/tabular/, written by
+                     benchmarks/tabular/compare.py); the latest record
 
 Each row comes from the latest record (by its date) that has it, among the records of one kind of CPU:
 the one named by cpu=, or else that of the latest record. So a table can combine runs that measured
@@ -57,7 +60,8 @@ def hardware(record):
     units = "AVX-512" + (" with BF16" if cpu.get("avx512_bf16") else "") if cpu.get("avx512f") else \
         "AVX2" if cpu.get("avx2") else "no AVX2"
     cores = f"{cpu['cores']}-core " if cpu.get("cores") else ""
-    threads = f", {record['threads']} threads" if record.get("threads") else ""
+    count = record.get("threads")
+    threads = f", {count} thread{'s' if count != 1 else ''}" if count else ""
     return f"{cores}{cpu.get('model') or 'unknown CPU'}, {units}{threads}"
 
 
@@ -239,7 +243,20 @@ def table_compile(options):
                         f"({record['compiler']}) on a {hardware(record)}."]
 
 
-TABLES = {"compile": table_compile, "reproduce": table_reproduce, "compare": table_compare, "compare-summary": table_compare_summary,
+def table_tabular(options):
+    record = load_records("tabular")[-1]
+    libraries = ("fnn", "scikit-learn", "pytorch")
+    lines = ["| table | test score | fnn | scikit-learn | PyTorch | training time: fnn | scikit-learn | PyTorch |",
+             "|---|---|---|---|---|---|---|---|"]
+    for row in record["rows"]:
+        scores = [f"{row[k]['score']:.4f} ± {row[k]['standard_error']:.4f}" for k in libraries]
+        times = [f"{1000 * row[k]['seconds']:.0f} ms" for k in libraries]
+        lines.append(f"| {row['table']} | {row['metric']} | " + " | ".join(scores + times) + " |")
+    return lines + ["", f"Means (± their standard errors) over {record['seeds']} seeds, each a split and a start, "
+                        f"{record['epochs']} epochs; measured by `{record['command']}` on a {hardware(record)}."]
+
+
+TABLES = {"compile": table_compile, "tabular": table_tabular, "reproduce": table_reproduce, "compare": table_compare, "compare-summary": table_compare_summary,
           "compare-targets": table_compare_targets}
 
 

@@ -8,13 +8,25 @@ L2 alpha 1e-4 on the weights), batch min(200, samples), the same number of epoch
 (scikit-learn's early stop is switched off so that it runs them all), features standardised on the
 training part (and, for diabetes, the target). Over seeds 1..N (a split and a start each), prints the
 mean test accuracy or R^2 and training time of each, and writes the table as a record (date, commit,
-CPU, every seed's score) under docs/records/tabular/.
+CPU, every seed's score) under docs/records/tabular/, from which scripts/tables.py makes docs/results.md's
+table.
 
     /usr/bin/python3 benchmarks/tabular/compare.py [--fnn build/release/examples/tabular] [--epochs 200]
+        [--seeds 5] [--json record.json]
 """
-import argparse, datetime, json, os, platform, subprocess, sys, tempfile, time, warnings
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
 
 import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from records import ROOT, default_record_path, record_metadata  # noqa: E402 (benchmarks/records.py)
 
 DATA = "/usr/lib/python3/dist-packages/sklearn/datasets/data"
 
@@ -88,13 +100,13 @@ def torch_run(x_train, y_train, x_test, y_test, regression, epochs, seed):
 
 
 def main():
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--fnn", default=os.path.join(root, "build/release/examples/tabular"))
+    parser.add_argument("--fnn", default=os.path.join(ROOT, "build/release/examples/tabular"))
     parser.add_argument("--epochs", type=int, default=200)
     parser.add_argument("--seeds", type=int, default=5, help="seeds 1..N: a split and a start each; means reported")
-    parser.add_argument("--record", default=os.path.join(root, "docs/records/tabular"))
+    parser.add_argument("--json", help="write the record here instead of docs/records/tabular/DATE-CPU.json")
     args = parser.parse_args()
+    record = record_metadata("tabular", "benchmarks/tabular/compare.py", sys.argv[1:], ("--fnn", "--json"))
 
     rows = {}
     for seed in range(1, args.seeds + 1):
@@ -132,16 +144,13 @@ def main():
         cells = [f"{row[k]['score']:.4f}±{row[k]['standard_error']:.4f} {row[k]['seconds']:5.2f}s" for k in libraries]
         print(f"{row['table']:14} {row['metric']:9} " + " ".join(f"{c:>22}" for c in cells))
 
-    commit = subprocess.run(["git", "-C", root, "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
-    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), platform.processor())
-    now = datetime.datetime.now(datetime.timezone.utc)
-    os.makedirs(args.record, exist_ok=True)
-    path = os.path.join(args.record, now.strftime("%Y-%m-%dT%H%MZ") + ".json")
+    path = os.path.abspath(args.json or default_record_path(record))
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    record.update({"threads": 1, "epochs": args.epochs, "seeds": args.seeds, "rows": rows})
     with open(path, "w") as f:
-        json.dump({"date": now.isoformat(timespec="seconds"), "commit": commit, "cpu": cpu, "epochs": args.epochs,
-                   "seeds": args.seeds, "threads": 1, "rows": rows}, f, indent=1)
-    print("record:", os.path.relpath(path, root))
-
+        json.dump(record, f, indent=1)
+        f.write("\n")
+    print(f"record: {path}")
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -433,6 +433,46 @@ std::map<std::string, fnn::Tensor<float>> read_reference_file(const std::string&
   return tensors;
 }
 
+// The reference tensors of one configuration in a file that holds several, named "CONFIG.NAME".
+class ConfigReference {
+ public:
+  ConfigReference(const std::string& file, std::string config)
+      : tensors_(read_reference_file(data_file(file))), config_(std::move(config)) {}
+
+  const std::string& config() const { return config_; }
+  bool has(const std::string& name) const { return tensors_.count(config_ + "." + name) != 0; }
+  const fnn::Tensor<float>& operator()(const std::string& name) const {
+    INFO("tensor " << config_ << "." << name);
+    const auto it = tensors_.find(config_ + "." + name);
+    REQUIRE(it != tensors_.end());
+    return it->second;
+  }
+
+ private:
+  std::map<std::string, fnn::Tensor<float>> tensors_;
+  std::string config_;
+};
+
+// Checks each of fnn's tensors against PyTorch's of the same name: the same shape, agreement within
+// `tol` by norm and element by element, and a reference that is not zero, which would make the
+// comparison vacuous.
+template <class Scalar>
+void check_agreement(const ConfigReference& reference,
+                     const std::vector<std::pair<std::string, const fnn::Tensor<Scalar>*>>& results,
+                     const Tolerance& tol) {
+  for (const auto& [name, mine] : results) {
+    const auto& theirs = reference(name);
+    INFO(reference.config() << " (" << precision_name(Scalar()) << "): " << name);
+    REQUIRE(mine->shape() == theirs.shape());
+    const Agreement r = compare(*mine, theirs);
+    const double norm_relative = r.norm_relative, max_error = r.max_error, max_reference = r.max_reference;
+    CAPTURE(norm_relative, max_error, max_reference);
+    CHECK(r.norm_ok(tol));
+    CHECK(r.elementwise_ok(tol));
+    CHECK(r.b_norm > 0);
+  }
+}
+
 // fnn's counterpart of each configuration of make_parity_data.py's OPTIMIZER_CONFIGS, by the same name.
 template <class Scalar>
 std::unique_ptr<fnn::Optimizer<Scalar>> parity_optimizer(const std::string& config,
@@ -637,30 +677,14 @@ const char* const loss_configs[] = {"mse",   "mse_sum", "l1",  "l1_sum", "smooth
 
 template <class Scalar>
 void check_loss_parity(const std::string& config, const Tolerance& tol) {
-  const auto ref = read_reference_file(data_file("losses"));
-  auto reference = [&](const std::string& name) -> const fnn::Tensor<float>& {
-    INFO("tensor " << config << "." << name);
-    const auto it = ref.find(config + "." + name);
-    REQUIRE(it != ref.end());
-    return it->second;
-  };
+  const ConfigReference reference("losses", config);
   std::vector<double> weight;
-  if (ref.count(config + ".weight") != 0) {
+  if (reference.has("weight")) {
     for (float w : reference("weight")) weight.push_back(static_cast<double>(w));
   }
   const auto [loss, grad] = parity_loss<Scalar>(config, convert<Scalar>(reference("input")), reference("target"), weight);
   const fnn::Tensor<Scalar> loss_tensor({1}, {loss});
-  for (const auto& [name, mine] : {std::pair{"loss", &loss_tensor}, std::pair{"grad", &grad}}) {
-    const auto& theirs = reference(name);
-    INFO(config << " (" << precision_name(Scalar()) << "): " << name);
-    REQUIRE(mine->shape() == theirs.shape());
-    const Agreement r = compare(*mine, theirs);
-    const double norm_relative = r.norm_relative, max_error = r.max_error, max_reference = r.max_reference;
-    CAPTURE(norm_relative, max_error, max_reference);
-    CHECK(r.norm_ok(tol));
-    CHECK(r.elementwise_ok(tol));
-    CHECK(r.b_norm > 0);  // a zero loss or gradient would make the comparison vacuous
-  }
+  check_agreement<Scalar>(reference, {{"loss", &loss_tensor}, {"grad", &grad}}, tol);
 }
 
 }  // namespace
@@ -715,16 +739,10 @@ const char* const conv2d_configs[] = {
 
 template <class Scalar>
 void check_conv2d_parity(const std::string& config, const Tolerance& tol) {
-  const auto ref = read_reference_file(data_file("conv2d"));
-  auto reference = [&](const std::string& name) -> const fnn::Tensor<float>& {
-    INFO("tensor " << config << "." << name);
-    const auto it = ref.find(config + "." + name);
-    REQUIRE(it != ref.end());
-    return it->second;
-  };
+  const ConfigReference reference("conv2d", config);
   fnn::Rng rng(7);  // fnn's own initialisation; every parameter is overwritten from the file
   fnn::Conv2d<Scalar> conv(parity_conv2d(config), rng);
-  CHECK(ref.count(config + ".bias") == (conv.options().bias() ? 1u : 0u));
+  CHECK(reference.has("bias") == conv.options().bias());
   std::vector<std::pair<std::string, const fnn::Tensor<Scalar>*>> results;
   for (auto& p : conv.parameters()) {
     INFO(config << ": " << p.name);
@@ -734,17 +752,7 @@ void check_conv2d_parity(const std::string& config, const Tolerance& tol) {
   }
   results.emplace_back("output", &conv.forward(convert<Scalar>(reference("input"))));
   results.emplace_back("grad.input", &conv.backward(convert<Scalar>(reference("grad_output"))));
-  for (const auto& [name, mine] : results) {
-    const auto& theirs = reference(name);
-    INFO(config << " (" << precision_name(Scalar()) << "): " << name);
-    REQUIRE(mine->shape() == theirs.shape());
-    const Agreement r = compare(*mine, theirs);
-    const double norm_relative = r.norm_relative, max_error = r.max_error, max_reference = r.max_reference;
-    CAPTURE(norm_relative, max_error, max_reference);
-    CHECK(r.norm_ok(tol));
-    CHECK(r.elementwise_ok(tol));
-    CHECK(r.b_norm > 0);  // a zero output or gradient would make the comparison vacuous
-  }
+  check_agreement(reference, results, tol);
 }
 
 }  // namespace

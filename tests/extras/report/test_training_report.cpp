@@ -85,6 +85,19 @@ TEST_CASE("write_training_report writes every figure and a page that holds the r
   CHECK(page.find("<pre>Linear(4 -&gt; 3)</pre>") != std::string::npos);
 }
 
+TEST_CASE("A run that reproduces no seed reports its accuracy alone") {
+  test::TempFolder folder;
+  report::TrainingRun run;
+  run.experiment = "own_model";
+  run.history.add(epoch(1, 0.5, 0.55));
+  run.confusion = test::hand_worked_confusion();
+  run.class_names = {"zero", "one", "two"};
+  const std::string page = read_text(report::write_training_report(folder.file("own_model"), run));
+  CHECK(page.find("<td>this run</td><td>75.00%</td>") != std::string::npos);
+  CHECK(page.find("seed&#39;s report") == std::string::npos);
+  CHECK(page.find("difference") == std::string::npos);
+}
+
 TEST_CASE("The prediction grid marks the wrong predictions and names the true class") {
   const data::Dataset images(std::vector<std::uint8_t>(3 * 4 * 4, 0), {0, 1, 2}, 4, 4);
   const std::string svg = report::prediction_grid(images, {0, 2, 2}, {"zero", "one", "two"});

@@ -126,7 +126,7 @@ struct TrainingRun {
   train::History history;
   metrics::ConfusionMatrix confusion{1};                      // on the test set
   std::vector<std::string> class_names;
-  double seed_accuracy = 0;                                   // the seed document's test accuracy
+  double seed_accuracy = 0;                                   // the seed document's test accuracy; 0: no seed
   std::vector<Figure> figures;                                // beyond the curves and the confusion matrix
 };
 
@@ -187,9 +187,13 @@ inline std::string write_training_report(const std::string& stem, const Training
   html.paragraph(run.reproduces);
   html.heading("Result");
   const double accuracy = run.confusion.accuracy();
-  html.table({"", "test accuracy"}, {{"the seed's report", percent(run.seed_accuracy)},
-                                     {"this run", percent(accuracy)},
-                                     {"difference", points(accuracy - run.seed_accuracy)}});
+  if (run.seed_accuracy > 0) {
+    html.table({"", "test accuracy"}, {{"the seed's report", percent(run.seed_accuracy)},
+                                       {"this run", percent(accuracy)},
+                                       {"difference", points(accuracy - run.seed_accuracy)}});
+  } else {  // a run that reproduces no seed has nothing to compare with
+    html.table({"", "test accuracy"}, {{"this run", percent(accuracy)}});
+  }
   html.heading("Curves");
   for (std::size_t i = 0; i < 2; ++i) html.figure(svg_data_uri(figures[i].svg), figures[i].caption);
   html.heading("Test set");
