@@ -71,6 +71,9 @@
 #include "fnn/data/tensor_dataset.hpp"
 #include "fnn/data/tensor_loader.hpp"
 
+#include "fnn/distributed/communicator.hpp"
+#include "fnn/distributed/replicas.hpp"
+
 #include "fnn/metrics/accuracy.hpp"
 #include "fnn/metrics/classification_report.hpp"
 #include "fnn/metrics/confusion_matrix.hpp"

@@ -159,3 +159,36 @@ TEST_CASE(
   CHECK_THROWS_WITH(scaler.apply(narrow), Contains("fitted on samples of 3 features"));
   CHECK_THROWS_AS(Standardizer<double>::fit(Tensor<double>(Shape{0, 3})), fnn::ValueError);
 }
+
+TEST_CASE("A sharded loader serves each process its consecutive part of every global batch", "[tensor_dataset]") {
+  const TensorDataset<double> set(numbered_features(11), fnn::Targets(11, 0));
+  // Batches of 4: [0, 4), [4, 8), [8, 11); three processes split each into parts of 1 or 2 samples.
+  std::vector<std::vector<Index>> parts(3);
+  for (int rank = 0; rank < 3; ++rank) {
+    TensorLoader<double> loader(set, batches(4));
+    loader.shard(rank, 3);
+    Batch<double> b;
+    loader.start_epoch();
+    for (int k = 0; loader.next(b); ++k) {
+      CHECK(loader.global_batch() == (k < 2 ? 4 : 3));
+      CHECK(b.inputs.shape() == Shape({b.size(), 3}));
+      parts[static_cast<std::size_t>(rank)].insert(parts[static_cast<std::size_t>(rank)].end(), b.indices.begin(),
+                                                   b.indices.end());
+      parts[static_cast<std::size_t>(rank)].push_back(-1);  // the end of a batch
+    }
+  }
+  CHECK(parts[0] == std::vector<Index>{0, -1, 4, -1, 8, -1});
+  CHECK(parts[1] == std::vector<Index>{1, -1, 5, -1, 9, -1});
+  CHECK(parts[2] == std::vector<Index>{2, 3, -1, 6, 7, -1, 10, -1});
+  TensorLoader<double> loader(set, batches(4));
+  CHECK_THROWS_AS(loader.shard(3, 3), fnn::UsageError);
+  // A last batch shorter than the number of processes leaves some parts empty.
+  TensorLoader<double> tail(set, batches(10));
+  tail.shard(0, 2);
+  Batch<double> b;
+  tail.start_epoch();
+  REQUIRE(tail.next(b));
+  REQUIRE(tail.next(b));
+  CHECK(tail.global_batch() == 1);
+  CHECK(b.size() == 0);
+}

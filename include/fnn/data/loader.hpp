@@ -71,6 +71,20 @@ class Loader {
     ++epoch_;
   }
 
+  // Data-parallel training over `ranks` processes (fit calls it): this process takes the rank-th of
+  // `ranks` consecutive parts of every batch of batch_size samples of the epoch's order, which is the same
+  // on every process (the same seed). The parts of a batch differ in size by one at most; in a last
+  // batch shorter than the number of processes, some parts are empty.
+  void shard(int rank, int ranks) {
+    if (ranks < 1 || rank < 0 || rank >= ranks) {
+      throw UsageError("fnn::data::Loader::shard: rank " + std::to_string(rank) + " of " + std::to_string(ranks));
+    }
+    rank_ = rank;
+    ranks_ = ranks;
+  }
+  // The size of the whole batch that the last next() served this process's part of.
+  Index global_batch() const { return global_batch_; }
+
   // The sample order of the current epoch.
   const std::vector<Index>& order() const { return order_; }
   // The number of epochs started.
@@ -82,10 +96,11 @@ class Loader {
     if (epoch_ == 0) throw UsageError("fnn::data::Loader::next: call start_epoch() first");
     const Index remaining = static_cast<Index>(order_.size()) - position_;
     if (remaining <= 0 || (batch_.drop_last && remaining < batch_.batch_size)) return false;
-    const auto first = order_.begin() + static_cast<std::ptrdiff_t>(position_);
-    batch.indices.assign(first, first + std::min(batch_.batch_size, remaining));
+    global_batch_ = std::min(batch_.batch_size, remaining);
+    const auto start = order_.begin() + static_cast<std::ptrdiff_t>(position_);
+    batch.indices.assign(start + global_batch_ * rank_ / ranks_, start + global_batch_ * (rank_ + 1) / ranks_);
     fill(batch);
-    position_ += batch.size();
+    position_ += global_batch_;
     return true;
   }
 
@@ -134,6 +149,8 @@ class Loader {
   Rng order_rng_;
   std::vector<Index> order_;
   Index position_ = 0, epoch_ = 0;
+  Index global_batch_ = 0;
+  Index rank_ = 0, ranks_ = 1;  // this process's part of every batch
 };
 
 }  // namespace fnn::data

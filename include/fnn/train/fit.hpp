@@ -29,6 +29,8 @@
 #include <utility>
 
 #include "fnn/data/loader.hpp"
+#include "fnn/distributed/communicator.hpp"
+#include "fnn/distributed/replicas.hpp"
 #include "fnn/layers/data_parallel.hpp"
 #include "fnn/layers/layer.hpp"
 #include "fnn/metrics/accuracy.hpp"
@@ -94,6 +96,21 @@ class PassMeter {
     }
   }
   const Targets& last_predictions() const { return predicted_; }
+
+  // Sums the pass's figures over the processes of a data-parallel run, each of which saw its part.
+  void reduce(distributed::Communicator& comm) {
+    if (comm.size() == 1) return;
+    if (kind_ == data::TargetKind::values) {
+      throw UsageError("fnn::train: data-parallel training reports classification passes only; R^2 is not summed "
+                       "across processes");
+    }
+    double sums[3] = {loss_sum_, static_cast<double>(correct_), static_cast<double>(count_)};
+    comm.all_reduce_sum(sums, 3);
+    loss_sum_ = sums[0];
+    correct_ = static_cast<long long>(sums[1]);
+    count_ = static_cast<long long>(sums[2]);
+  }
+
   PassResult result() const {
     PassResult r;
     r.count = count_;
@@ -199,29 +216,40 @@ Targets predict(Layer<Scalar>& model, data::Loader<Scalar>& loader) {
 // Called after every training batch: batch number (1-based), batches in the epoch, the pass so far.
 using BatchCallback = std::function<void(Index, Index, const PassResult&)>;
 
-// One training pass over `loader`.
+// One training pass over `loader`. With a communicator of several processes, `loader` serves this
+// process's part of every batch (Loader::shard), the gradients are averaged over the processes before
+// every step, and the pass's figures are summed over them; the model must start identical on every
+// process (distributed::synchronise_replicas), and then stays so.
 template <class Scalar, class Loss>
 PassResult train_epoch(Layer<Scalar>& model, Loss& loss, Optimizer<Scalar>& optimizer,
-                       data::Loader<Scalar>& loader, const BatchCallback& on_batch = {}) {
+                       data::Loader<Scalar>& loader, const BatchCallback& on_batch = {},
+                       distributed::Communicator* comm = nullptr) {
   check_yields_batches(loader, "fnn::train::train_epoch: the loader");
   check_target_kind<Loss>(loader, "fnn::train::train_epoch: the loader");
   model.train();
   PassMeter meter(loader.target_kind());
+  distributed::SingleProcess single;
+  distributed::Communicator& processes = comm ? *comm : single;
+  distributed::GradientAverager<Scalar> averager(model.parameters(), processes);
   data::Batch<Scalar> batch;
   loader.start_epoch();
   const Index batches = loader.batches_per_epoch();
   for (Index b = 1; loader.next(batch); ++b) {
     try {
       optimizer.zero_grad();
-      const Tensor<Scalar>& outputs = model.forward(batch.inputs);
-      meter.add(static_cast<double>(batch_loss(loss, outputs, batch)), outputs, batch);
-      model.backward(loss.backward());
+      if (batch.size() > 0) {  // a process's part of a short last batch may be empty
+        const Tensor<Scalar>& outputs = model.forward(batch.inputs);
+        meter.add(static_cast<double>(batch_loss(loss, outputs, batch)), outputs, batch);
+        model.backward(loss.backward());
+      }
+      averager.average(batch.size(), loader.global_batch());
       optimizer.step();
     } catch (const NumericalError& e) {
       throw NumericalError("step " + std::to_string(b) + " of " + std::to_string(batches) + ": " + e.what());
     }
     if (on_batch) on_batch(b, batches, meter.result());
   }
+  meter.reduce(processes);
   return meter.result();
 }
 
@@ -247,6 +275,11 @@ struct FitOptions {
   std::string checkpoint;                              // when set, the run is saved there after every epoch
   bool resume = false;                                 // continue the run saved in `checkpoint`
   bool check_finite = true;                            // check every layer's output and gradient too
+  // Data-parallel training across processes (fnn/distributed/mpi.hpp): fit gives every process rank 0's
+  // model, shards the training loader, averages the gradients of every step over the processes and sums
+  // the training figures; rank 0 alone writes the checkpoint. Validation and test run whole on every
+  // process. Null: this process alone.
+  distributed::Communicator* communicator = nullptr;
   std::function<void(const EpochRecord&)> on_epoch;    // reporting
   std::function<void(const BatchProgress&)> on_batch;  // progress within an epoch
 };
@@ -269,6 +302,16 @@ History fit(Layer<Scalar>& model, Loss& loss, Optimizer<Scalar>& optimizer, data
     throw UsageError("fnn::train::fit: the schedule follows the validation loss, and there is no validation loader");
   }
   History history = options.resume ? load_checkpoint(options.checkpoint, run) : History();
+  if (options.communicator) {
+    if (options.communicator->size() > 1 && train.target_kind() == data::TargetKind::values) {
+      throw UsageError("fnn::train::fit: data-parallel training reports classification passes only; a regression "
+                       "trains in one process");
+    }
+    train.shard(options.communicator->rank(), options.communicator->size());
+    distributed::synchronise_replicas(model, *options.communicator);
+  }
+  const bool writes_checkpoint =
+      !options.checkpoint.empty() && (!options.communicator || options.communicator->rank() == 0);
   // Training splits every batch between the threads where the model computes each sample by itself.
   DataParallel<Scalar> parallel(model);
   parallel.set_finite_checks(options.check_finite);
@@ -294,7 +337,7 @@ History fit(Layer<Scalar>& model, Loss& loss, Optimizer<Scalar>& optimizer, data
     progress.epoch = epoch;
     start = clock::now();
     try {
-      r.train = train_epoch(parallel, loss, optimizer, train, after_batch);
+      r.train = train_epoch(parallel, loss, optimizer, train, after_batch, options.communicator);
       r.seconds = std::chrono::duration<double>(clock::now() - start).count();
       const AveragedWeightsGuard<Scalar> averaged(options.average);
       if (options.validation) r.validation = evaluate(model, loss, *options.validation);
@@ -312,7 +355,7 @@ History fit(Layer<Scalar>& model, Loss& loss, Optimizer<Scalar>& optimizer, data
     } else if (options.schedule && !batch_schedule) {
       options.schedule->step();
     }
-    if (!options.checkpoint.empty()) save_checkpoint(options.checkpoint, run, history);
+    if (writes_checkpoint) save_checkpoint(options.checkpoint, run, history);
     if (options.on_epoch) options.on_epoch(r);
   }
   if (options.average) options.average->copy_to_model();
