@@ -3,7 +3,7 @@
 # program's link line; then the core and the extras. Run with cmake -P and:
 #   MODE=find_package:     FNN_BINARY_DIR (a configured fnn build tree to install from), WORK_DIR
 #   MODE=core_install:     FNN_SOURCE_DIR, WORK_DIR: fnn configured without its tests, examples and
-#                          benchmarks and with zlib hidden, installed, and the core consumer built against
+#                          benchmarks and with zlib and protobuf hidden, installed, and the core consumer built against
 #                          that install (the extras part is skipped: there are no extras to find)
 #   MODE=add_subdirectory or FetchContent: FNN_SOURCE_DIR, WORK_DIR
 function(run)
@@ -17,10 +17,11 @@ file(REMOVE_RECURSE ${WORK_DIR})
 set(consumer ${CMAKE_CURRENT_LIST_DIR}/consumer)
 if(MODE STREQUAL "core_install")
   run(${CMAKE_COMMAND} -S ${FNN_SOURCE_DIR} -B ${WORK_DIR}/fnn -DFNN_BUILD_TESTS=OFF -DFNN_BUILD_EXAMPLES=OFF
-      -DFNN_BUILD_BENCHMARKS=OFF -DCMAKE_DISABLE_FIND_PACKAGE_ZLIB=ON)
+      -DFNN_BUILD_BENCHMARKS=OFF -DCMAKE_DISABLE_FIND_PACKAGE_ZLIB=ON -DCMAKE_DISABLE_FIND_PACKAGE_Protobuf=ON)
   run(${CMAKE_COMMAND} --install ${WORK_DIR}/fnn --prefix ${WORK_DIR}/prefix)
-  if(NOT EXISTS ${WORK_DIR}/prefix/include/fnn/fnn.hpp OR EXISTS ${WORK_DIR}/prefix/include/fnn/extras.hpp)
-    message(FATAL_ERROR "the core-only install should hold fnn/fnn.hpp and not fnn/extras.hpp")
+  if(NOT EXISTS ${WORK_DIR}/prefix/include/fnn/fnn.hpp OR EXISTS ${WORK_DIR}/prefix/include/fnn/extras.hpp OR
+     EXISTS ${WORK_DIR}/prefix/include/fnn/onnx.hpp)
+    message(FATAL_ERROR "the core-only install should hold fnn/fnn.hpp and neither fnn/extras.hpp nor fnn/onnx.hpp")
   endif()
   set(source_options -DCMAKE_PREFIX_PATH=${WORK_DIR}/prefix)
 elseif(MODE STREQUAL "find_package")

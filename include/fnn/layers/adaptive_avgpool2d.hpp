@@ -24,6 +24,9 @@ class AdaptiveAvgPool2d final : public Layer<Scalar> {
     return "AdaptiveAvgPool2d(output_size=(" + std::to_string(ho_) + ", " + std::to_string(wo_) + "))";
   }
 
+  Index output_height() const { return ho_; }
+  Index output_width() const { return wo_; }
+
   bool samples_independent() const override { return true; }
   std::unique_ptr<Layer<Scalar>> clone() const override { return std::make_unique<AdaptiveAvgPool2d>(*this); }
   Shape output_shape(const Shape& in) const override {

@@ -99,6 +99,11 @@ class AvgPool2d final : public Layer<Scalar> {
            ", padding=" + std::to_string(pad_) + (count_include_pad_ ? "" : ", count_include_pad=False") + ")";
   }
 
+  Index kernel_size() const { return k_; }
+  Index stride() const { return stride_; }
+  Index padding() const { return pad_; }
+  bool count_include_pad() const { return count_include_pad_; }
+
   bool samples_independent() const override { return true; }
   std::unique_ptr<Layer<Scalar>> clone() const override { return std::make_unique<AvgPool2d>(*this); }
   Shape output_shape(const Shape& in) const override {

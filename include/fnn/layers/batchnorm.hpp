@@ -126,6 +126,8 @@ class BatchNorm : public Layer<Scalar> {
   Parameter<Scalar>& bias() { return bias_; }
   Tensor<Scalar>& running_mean() { return running_mean_; }
   Tensor<Scalar>& running_var() { return running_var_; }
+  double eps() const { return eps_; }
+  double momentum() const { return momentum_; }
 
  protected:
   BatchNorm(Index channels, bool spatial, double eps, double momentum, bool affine)

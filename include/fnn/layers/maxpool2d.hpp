@@ -37,6 +37,10 @@ class MaxPool2d final : public Layer<Scalar> {
            (pad_ > 0 ? ", padding=" + std::to_string(pad_) : "") + ")";
   }
 
+  Index kernel_size() const { return k_; }
+  Index stride() const { return stride_; }
+  Index padding() const { return pad_; }
+
   bool samples_independent() const override { return true; }
   std::unique_ptr<Layer<Scalar>> clone() const override { return std::make_unique<MaxPool2d>(*this); }
   Shape output_shape(const Shape& in) const override {
