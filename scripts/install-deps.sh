@@ -11,6 +11,9 @@ packages=(
   python3 python3-torch python3-numpy
   python3-sklearn  # scikit-learn: the tabular example's data files and its side-by-side comparison
   libopenblas0-pthread  # PyTorch's BLAS in the side-by-side benchmark (without it: reference BLAS, ~20x slower)
+  libonnx-dev libprotobuf-dev protobuf-compiler  # fnn::onnx, ONNX import and export
+  python3-onnx python3-opencv  # the ONNX tests: onnx.checker on fnn's exports, which OpenCV's dnn module runs
+  openmpi-bin libopenmpi-dev  # fnn::distributed, and its tests under mpirun
   chromium fonts-liberation
 )
 
