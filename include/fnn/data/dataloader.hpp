@@ -34,6 +34,10 @@
 namespace fnn::data {
 
 struct LoaderOptions : BatchOptions {
+  LoaderOptions() = default;
+  // The batch size alone: DataLoader<float> loader(set, {100}).
+  LoaderOptions(Index batch) { batch_size = batch; }  // NOLINT(google-explicit-constructor)
+
   Normalize normalize{};   // default: scale to [0, 1] only
   Augmentation augment{};  // default: none
 };
