@@ -35,8 +35,9 @@ namespace fnn::data {
 
 struct LoaderOptions : BatchOptions {
   LoaderOptions() = default;
-  // The batch size alone: DataLoader<float> loader(set, {100}).
-  LoaderOptions(Index batch) { batch_size = batch; }  // NOLINT(google-explicit-constructor)
+  // The batch settings in their order, as DataLoader<float> loader(set, {100}) or (set, {64, true}, rng).
+  LoaderOptions(Index batch, bool shuffle_each_epoch = false, bool drop_short_last = false)  // NOLINT: implicit
+      : BatchOptions{batch, shuffle_each_epoch, drop_short_last} {}
 
   Normalize normalize{};   // default: scale to [0, 1] only
   Augmentation augment{};  // default: none
