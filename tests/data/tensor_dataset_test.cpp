@@ -25,14 +25,6 @@ Tensor<Scalar> numbered_features(Index n) {
   return x;
 }
 
-BatchOptions batches(Index size, bool shuffle = false, bool drop_last = false) {
-  BatchOptions o;
-  o.batch_size = size;
-  o.shuffle = shuffle;
-  o.drop_last = drop_last;
-  return o;
-}
-
 }  // namespace
 
 TEST_CASE("TensorDataset checks that features and targets agree", "[tensor_dataset]") {
@@ -58,7 +50,7 @@ TEST_CASE("TensorLoader serves every sample once per epoch with its own targets"
   }
   const TensorDataset<double> set(numbered_features(7), values);
   fnn::Rng rng(3);
-  TensorLoader<double> loader(set, batches(3, true), rng);
+  TensorLoader<double> loader(set, BatchOptions{3, true}, rng);
   CHECK(loader.target_kind() == fnn::data::TargetKind::values);
   CHECK_FALSE(loader.serves_images());
   CHECK(loader.batches_per_epoch() == 3);
@@ -90,7 +82,7 @@ TEST_CASE("TensorLoader's class batches, shuffling by seed and refusals", "[tens
   const TensorDataset<float> set(numbered_features<float>(10), fnn::Targets{0, 1, 2, 0, 1, 2, 0, 1, 2, 0});
   auto order = [&](std::uint64_t seed) {
     fnn::Rng rng(seed);
-    TensorLoader<float> loader(set, batches(4, true, true), rng);
+    TensorLoader<float> loader(set, BatchOptions{4, true, true}, rng);
     std::vector<Index> seen;
     Batch<float> b;
     loader.start_epoch();
@@ -105,8 +97,8 @@ TEST_CASE("TensorLoader's class batches, shuffling by seed and refusals", "[tens
   CHECK(order(5) == order(5));
   CHECK(order(5) != order(6));
   CHECK(order(5).size() == 8);  // drop_last: two whole batches of 4
-  CHECK_THROWS_WITH((TensorLoader<float>(set, batches(4, true))), Contains("shuffling needs an Rng"));
-  CHECK_THROWS_WITH((TensorLoader<float>(set, batches(0))), Contains("batch_size must be >= 1"));
+  CHECK_THROWS_WITH((TensorLoader<float>(set, BatchOptions{4, true})), Contains("shuffling needs an Rng"));
+  CHECK_THROWS_WITH((TensorLoader<float>(set, BatchOptions{0})), Contains("batch_size must be >= 1"));
 }
 
 TEST_CASE("split divides a TensorDataset by seed", "[tensor_dataset]") {
@@ -165,7 +157,7 @@ TEST_CASE("A sharded loader serves each process its consecutive part of every gl
   // Batches of 4: [0, 4), [4, 8), [8, 11); three processes split each into parts of 1 or 2 samples.
   std::vector<std::vector<Index>> parts(3);
   for (int rank = 0; rank < 3; ++rank) {
-    TensorLoader<double> loader(set, batches(4));
+    TensorLoader<double> loader(set, BatchOptions{4});
     loader.shard(rank, 3);
     Batch<double> b;
     loader.start_epoch();
@@ -180,10 +172,10 @@ TEST_CASE("A sharded loader serves each process its consecutive part of every gl
   CHECK(parts[0] == std::vector<Index>{0, -1, 4, -1, 8, -1});
   CHECK(parts[1] == std::vector<Index>{1, -1, 5, -1, 9, -1});
   CHECK(parts[2] == std::vector<Index>{2, 3, -1, 6, 7, -1, 10, -1});
-  TensorLoader<double> loader(set, batches(4));
+  TensorLoader<double> loader(set, BatchOptions{4});
   CHECK_THROWS_AS(loader.shard(3, 3), fnn::UsageError);
   // A last batch shorter than the number of processes leaves some parts empty.
-  TensorLoader<double> tail(set, batches(10));
+  TensorLoader<double> tail(set, BatchOptions{10});
   tail.shard(0, 2);
   Batch<double> b;
   tail.start_epoch();

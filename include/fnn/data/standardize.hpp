@@ -1,6 +1,6 @@
 #pragma once
 // Standardizer: every feature shifted and scaled to mean 0 and standard deviation 1, as scikit-learn's StandardScaler.
-// The means and deviations are measured on the training split only and then applied to every split, so that nothing of
+// The means and deviations are computed on the training split only and then applied to every split, so that nothing of
 // the validation or test data leaks into training.
 //   x'[n, f] = (x[n, f] - mean[f]) / std[f]      features [N, ...], f indexing the elements of one sample
 // std is the population deviation (divided by N); a feature that is constant in the training split keeps a scale of 1,
@@ -40,7 +40,7 @@ class Standardizer {
     return s;
   }
 
-  // Standardises `features` [M, ...] in place, with the figures fit() measured.
+  // Standardises `features` [M, ...] in place, with the means and deviations fit() computed.
   void apply(Tensor<Scalar>& features) const {
     auto x = checked_matrix("apply", features);
     x = ((x.template cast<double>().rowwise() - mean_).array().rowwise() / scale_.array())
