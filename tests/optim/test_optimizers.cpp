@@ -139,6 +139,26 @@ TEST_CASE("OneCycleLR steps per batch through PyTorch's rates") {
   CHECK_THROWS_AS(OneCycleLR<double>(opt, 0.01, 100, 1.0), ValueError);
 }
 
+TEST_CASE("OneCycleLR given a progress function sets the rate of the progress at each step") {
+  Parameter<double> p({1});
+  SGD<double> opt({{"p", &p}}, SGDOptions().lr(0.1));
+  double progress = 0;
+  OneCycleLR<double> schedule(opt, 0.01, [&progress] { return progress; }, 0.25, 10, 100);
+  CHECK(opt.lr() == Approx(0.001));  // max_lr / div_factor
+  const double expected[][2] = {{0.125, 0.001 + 0.009 * 0.5},  // half way up: the cosine's midpoint
+                                {0.25, 0.01},                  // the peak
+                                {0.625, 0.01 - (0.01 - 1e-5) * 0.5},
+                                {1.0, 1e-5},                   // max_lr / div_factor / final_div_factor
+                                {1.5, 1e-5}};                  // and no further
+  for (const auto& [at, rate] : expected) {
+    INFO("progress " << at);
+    progress = at;
+    schedule.step();
+    CHECK(opt.lr() == Approx(rate).epsilon(1e-12));
+  }
+  CHECK_THROWS_AS(OneCycleLR<double>(opt, 0.01, std::function<double()>()), ValueError);
+}
+
 TEST_CASE("Optimizers update every element of a parameter large enough to be split between threads") {
   set_num_threads(2);
   Rng rng(7);

@@ -13,6 +13,7 @@
 //                       `patience` epochs, then `cooldown` epochs without counting
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <memory>
 #include <string>
@@ -125,34 +126,54 @@ class CosineAnnealingLR final : public FormulaLrScheduler<Scalar> {
 };
 
 // PyTorch's OneCycleLR with its cosine annealing, for the learning rate only (PyTorch also cycles the
-// momentum by default). The rate is max_lr / div_factor from construction on.
+// momentum by default). The rate is max_lr / div_factor from construction on. The cycle spans
+// `total_steps` optimizer steps, or, given a `progress` function instead (a TimeBudget's, from 0 to 1),
+// whatever steps the run takes: each step then sets the rate for the progress made.
 template <class Scalar>
 class OneCycleLR final : public FormulaLrScheduler<Scalar> {
  public:
   OneCycleLR(Optimizer<Scalar>& optimizer, double max_lr, long long total_steps, double pct_start = 0.3,
              double div_factor = 25, double final_div_factor = 1e4)
-      : FormulaLrScheduler<Scalar>(optimizer),
-        max_lr_(max_lr),
-        initial_lr_(max_lr / div_factor),
-        min_lr_(max_lr / div_factor / final_div_factor),
-        warmup_end_(pct_start * static_cast<double>(total_steps) - 1),
-        last_step_(static_cast<double>(total_steps) - 1) {
-    if (!(pct_start > 0 && pct_start < 1)) throw ValueError("OneCycleLR: pct_start must lie in (0, 1)");
+      : OneCycleLR(optimizer, Rates{max_lr, pct_start, div_factor, final_div_factor}) {
+    warmup_end_ = pct_start * static_cast<double>(total_steps) - 1;
+    last_step_ = static_cast<double>(total_steps) - 1;
     if (warmup_end_ < 1 || last_step_ <= warmup_end_) {
       throw ValueError("OneCycleLR: " + std::to_string(total_steps) + " steps leave no room for warm-up and annealing");
     }
     this->restart();
   }
+  OneCycleLR(Optimizer<Scalar>& optimizer, double max_lr, std::function<double()> progress, double pct_start = 0.3,
+             double div_factor = 25, double final_div_factor = 1e4)
+      : OneCycleLR(optimizer, Rates{max_lr, pct_start, div_factor, final_div_factor}) {
+    if (!progress) throw ValueError("OneCycleLR: the progress function is empty");
+    progress_ = std::move(progress);
+    warmup_end_ = pct_start;
+    last_step_ = 1;
+    this->restart();
+  }
   ScheduleInterval interval() const override { return ScheduleInterval::batch; }
 
  private:
-  double lr_at(long long t, double /*base: the rates follow max_lr*/) const override {
-    const double step = static_cast<double>(t);
-    if (step <= warmup_end_) return cosine_between(initial_lr_, max_lr_, step / warmup_end_);
-    return cosine_between(max_lr_, min_lr_, std::min(1.0, (step - warmup_end_) / (last_step_ - warmup_end_)));
+  struct Rates {
+    double max_lr, pct_start, div_factor, final_div_factor;
+  };
+  OneCycleLR(Optimizer<Scalar>& optimizer, Rates r)
+      : FormulaLrScheduler<Scalar>(optimizer),
+        max_lr_(r.max_lr),
+        initial_lr_(r.max_lr / r.div_factor),
+        min_lr_(r.max_lr / r.div_factor / r.final_div_factor) {
+    if (!(r.pct_start > 0 && r.pct_start < 1)) throw ValueError("OneCycleLR: pct_start must lie in (0, 1)");
   }
 
-  double max_lr_, initial_lr_, min_lr_, warmup_end_, last_step_;
+  // The cycle's position is the step count, or the progress; it peaks at warmup_end_ and ends at last_step_.
+  double lr_at(long long t, double /*base: the rates follow max_lr*/) const override {
+    const double position = progress_ ? progress_() : static_cast<double>(t);
+    if (position <= warmup_end_) return cosine_between(initial_lr_, max_lr_, position / warmup_end_);
+    return cosine_between(max_lr_, min_lr_, std::min(1.0, (position - warmup_end_) / (last_step_ - warmup_end_)));
+  }
+
+  double max_lr_, initial_lr_, min_lr_, warmup_end_ = 0, last_step_ = 0;
+  std::function<double()> progress_;
 };
 
 // torch.optim.lr_scheduler.LinearLR: the rate goes linearly from base * start_factor (set at construction)

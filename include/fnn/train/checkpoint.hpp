@@ -3,7 +3,8 @@
 // the checkpoint of epoch k ends with the same parameters, bit for bit, as a run that was never
 // interrupted (same seed, same thread count): the checkpoint holds the model's parameters, buffers and
 // generators, the optimizer's moments and step count, the schedule's step count, the weight average, the
-// data loaders' generators and the history. It is a StateDict file: written atomically, refused when damaged.
+// time budget's use, the data loaders' generators and the history. It is a StateDict file: written
+// atomically, refused when damaged.
 #include <filesystem>
 #include <string>
 
@@ -15,10 +16,11 @@
 #include "fnn/optim/lr_scheduler.hpp"
 #include "fnn/optim/optimizer.hpp"
 #include "fnn/train/history.hpp"
+#include "fnn/train/time_budget.hpp"
 
 namespace fnn::train {
 
-inline constexpr int checkpoint_version = 3;  // 3: the history holds regression figures
+inline constexpr int checkpoint_version = 4;  // 4: the history holds the wall-clock time of every epoch
 
 template <class Scalar>
 void save_model_state(Layer<Scalar>& model, StateDict& state, const std::string& prefix) {
@@ -53,6 +55,7 @@ struct TrainingState {
   data::Loader<Scalar>* test = nullptr;
   LrScheduler<Scalar>* schedule = nullptr;
   ExponentialMovingAverage<Scalar>* average = nullptr;
+  TimeBudget* budget = nullptr;
 };
 
 // Calls visit(prefix, part) for each part of the run beside the model and the history, in one order for
@@ -65,6 +68,7 @@ void for_each_part(const TrainingState<Scalar>& run, Visit visit) {
   if (run.test) visit("test_loader.", *run.test);
   if (run.schedule) visit("schedule.", *run.schedule);
   if (run.average) visit("average.", *run.average);
+  if (run.budget) visit("budget.", *run.budget);
 }
 
 template <class Scalar>
@@ -77,12 +81,16 @@ void save_checkpoint(const std::string& path, const TrainingState<Scalar>& run, 
   state.save(path);
 }
 
-// Restores the run from `path` and returns its history; the next epoch to train is the one after the
-// history's last.
-template <class Scalar>
-History load_checkpoint(const std::string& path, const TrainingState<Scalar>& run) {
+// The checkpoint saved at `path`, as read from the file.
+inline StateDict read_checkpoint(const std::string& path) {
   if (!std::filesystem::exists(path)) throw IoError(path + ": there is no checkpoint to resume from");
-  const StateDict state = StateDict::load(path);
+  return StateDict::load(path);
+}
+
+// Restores the run from a checkpoint's state and returns its history; the next epoch to train is the one
+// after the history's last.
+template <class Scalar>
+History restore_checkpoint(const StateDict& state, const TrainingState<Scalar>& run) {
   const long long version = state.get_integer("checkpoint_version");
   if (version != checkpoint_version) {
     state.fail("checkpoint version " + std::to_string(version) + ", this fnn reads version " +
@@ -93,6 +101,12 @@ History load_checkpoint(const std::string& path, const TrainingState<Scalar>& ru
   History history;
   history.load_state(state, "history");
   return history;
+}
+
+// Restores the run from `path` (read_checkpoint, restore_checkpoint).
+template <class Scalar>
+History load_checkpoint(const std::string& path, const TrainingState<Scalar>& run) {
+  return restore_checkpoint(read_checkpoint(path), run);
 }
 
 }  // namespace fnn::train

@@ -23,6 +23,7 @@
 #include <chrono>
 #include <cmath>
 #include <functional>
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <type_traits>
@@ -41,6 +42,7 @@
 #include "fnn/optim/optimizer.hpp"
 #include "fnn/train/checkpoint.hpp"
 #include "fnn/train/history.hpp"
+#include "fnn/train/time_budget.hpp"
 
 namespace fnn::train {
 
@@ -215,15 +217,18 @@ Targets predict(Layer<Scalar>& model, data::Loader<Scalar>& loader) {
 
 // Called after every training batch: batch number (1-based), batches in the epoch, the pass so far.
 using BatchCallback = std::function<void(Index, Index, const PassResult&)>;
+// Asked after every training batch's callback: true ends the pass there.
+using StopCondition = std::function<bool()>;
 
 // One training pass over `loader`. With a communicator of several processes, `loader` serves this
 // process's part of every batch (Loader::shard), the gradients are averaged over the processes before
 // every step, and the pass's figures are summed over them; the model must start identical on every
-// process (distributed::synchronise_replicas), and then stays so.
+// process (distributed::synchronise_replicas), and then stays so. `stop` can end the pass early; every
+// process must then give the same answer after the same batch.
 template <class Scalar, class Loss>
 PassResult train_epoch(Layer<Scalar>& model, Loss& loss, Optimizer<Scalar>& optimizer,
                        data::Loader<Scalar>& loader, const BatchCallback& on_batch = {},
-                       distributed::Communicator* comm = nullptr) {
+                       distributed::Communicator* comm = nullptr, const StopCondition& stop = {}) {
   check_yields_batches(loader, "fnn::train::train_epoch: the loader");
   check_target_kind<Loss>(loader, "fnn::train::train_epoch: the loader");
   model.train();
@@ -248,6 +253,7 @@ PassResult train_epoch(Layer<Scalar>& model, Loss& loss, Optimizer<Scalar>& opti
       throw NumericalError("step " + std::to_string(b) + " of " + std::to_string(batches) + ": " + e.what());
     }
     if (on_batch) on_batch(b, batches, meter.result());
+    if (stop && stop()) break;
   }
   meter.reduce(processes);
   return meter.result();
@@ -255,7 +261,7 @@ PassResult train_epoch(Layer<Scalar>& model, Loss& loss, Optimizer<Scalar>& opti
 
 // Where fit() is within an epoch, after each training batch.
 struct BatchProgress {
-  int epoch = 0, epochs = 0;  // 1-based epoch, and the epoch fit stops after
+  int epoch = 0, epochs = 0;  // 1-based epoch, and the epoch fit stops after (0 under a time budget)
   Index batch = 0, batches = 0;
   PassResult so_far;  // the training pass up to this batch
   double seconds = 0;  // since the epoch's training pass started
@@ -272,6 +278,9 @@ struct FitOptions {
   std::shared_ptr<LrScheduler<Scalar>> schedule;
   // Updated after every step; validation and test use the averaged weights, and the model ends with them.
   ExponentialMovingAverage<Scalar>* average = nullptr;
+  // A wall-clock budget: training ends when what is left of it is what the evaluations need, in the
+  // middle of an epoch if need be, and `epochs` is not used (fnn/train/time_budget.hpp).
+  TimeBudget* budget = nullptr;
   std::string checkpoint;                              // when set, the run is saved there after every epoch
   bool resume = false;                                 // continue the run saved in `checkpoint`
   bool check_finite = true;                            // check every layer's output and gradient too
@@ -284,12 +293,44 @@ struct FitOptions {
   std::function<void(const BatchProgress&)> on_batch;  // progress within an epoch
 };
 
+// Seconds the evaluation passes over `loaders` (null ones skipped) take, estimated from a few batches of
+// each, timed on `budget`'s clock: what a time budget plans with before the first epoch's evaluation. The
+// first batch, which allocates the buffers, is not counted unless it is the only one.
+template <class Scalar>
+double trial_evaluation_seconds(Layer<Scalar>& model, std::initializer_list<data::Loader<Scalar>*> loaders,
+                                const TimeBudget& budget) {
+  constexpr Index trial_batches = 3;
+  const EvalModeGuard<Scalar> eval_mode(model);
+  double total = 0;
+  data::Batch<Scalar> batch;
+  for (data::Loader<Scalar>* loader : loaders) {
+    if (!loader) continue;
+    double counted_seconds = 0;
+    Index counted_samples = 0;
+    loader->start_epoch();
+    for (Index b = 0; b < trial_batches; ++b) {
+      const double from = budget.elapsed();
+      if (!loader->next(batch)) break;
+      model.forward(batch.inputs);
+      if (b == 1) {  // count from the second batch on, when there is one
+        counted_seconds = 0;
+        counted_samples = 0;
+      }
+      counted_seconds += budget.elapsed() - from;
+      counted_samples += batch.size();
+    }
+    total += counted_seconds / static_cast<double>(std::max<Index>(counted_samples, 1)) *
+             static_cast<double>(loader->samples_per_epoch());
+  }
+  return total;
+}
+
 template <class Scalar, class Loss>
 History fit(Layer<Scalar>& model, Loss& loss, Optimizer<Scalar>& optimizer, data::Loader<Scalar>& train,
             const FitOptions<Scalar>& options) {
   using clock = std::chrono::steady_clock;
   const TrainingState<Scalar> run{model,        optimizer,          train, options.validation,
-                                  options.test, options.schedule.get(), options.average};
+                                  options.test, options.schedule.get(), options.average, options.budget};
   if (options.resume && options.checkpoint.empty()) throw UsageError("fnn::train::fit: resume needs a checkpoint path");
   for (auto [loader, role] : {std::pair{&train, "fnn::train::fit: the training loader"},
                               std::pair{options.validation, "fnn::train::fit: the validation loader"},
@@ -301,7 +342,15 @@ History fit(Layer<Scalar>& model, Loss& loss, Optimizer<Scalar>& optimizer, data
   if (options.schedule && options.schedule->takes_metric() && !options.validation) {
     throw UsageError("fnn::train::fit: the schedule follows the validation loss, and there is no validation loader");
   }
-  History history = options.resume ? load_checkpoint(options.checkpoint, run) : History();
+  // A resumed data-parallel run continues on every process from the checkpoint rank 0 reads: the model,
+  // the optimizer's moments, the schedule and the loaders' generators are rank 0's everywhere.
+  distributed::SingleProcess alone;
+  distributed::Communicator& processes = options.communicator ? *options.communicator : alone;
+  History history =
+      options.resume
+          ? restore_checkpoint(distributed::read_on_rank0(processes, [&] { return read_checkpoint(options.checkpoint); }),
+                               run)
+          : History();
   if (options.communicator) {
     if (options.communicator->size() > 1 && train.target_kind() == data::TargetKind::values) {
       throw UsageError("fnn::train::fit: data-parallel training reports classification passes only; a regression "
@@ -317,10 +366,23 @@ History fit(Layer<Scalar>& model, Loss& loss, Optimizer<Scalar>& optimizer, data
   parallel.set_finite_checks(options.check_finite);
   const bool batch_schedule = options.schedule && options.schedule->interval() == ScheduleInterval::batch;
   BatchProgress progress;
-  progress.epochs = options.epochs;
+  TimeBudget* const budget = options.budget;
+  progress.epochs = budget ? 0 : options.epochs;
   progress.images = train.serves_images();
+  if (budget) {
+    budget->start();
+    budget->set_evaluation_seconds(trial_evaluation_seconds(model, {options.validation, options.test}, *budget));
+    budget->evaluation_done();
+  }
+  const StopCondition budget_spent = [budget] { return budget && budget->training_over(); };
+  const double elapsed_before = history.empty() ? 0 : history.last().elapsed_seconds;
+  const clock::time_point run_start = clock::now();
   clock::time_point start;
   const BatchCallback after_batch = [&](Index b, Index batches, const PassResult& so_far) {
+    if (budget) {
+      budget->step_done(batches);
+      if (options.communicator) budget->agree(*options.communicator);
+    }
     if (batch_schedule) options.schedule->step();
     if (options.average) options.average->update();
     if (!options.on_batch) return;
@@ -330,15 +392,18 @@ History fit(Layer<Scalar>& model, Loss& loss, Optimizer<Scalar>& optimizer, data
     progress.seconds = std::chrono::duration<double>(clock::now() - start).count();
     options.on_batch(progress);
   };
-  for (int epoch = history.empty() ? 1 : history.last().epoch + 1; epoch <= options.epochs; ++epoch) {
+  for (int epoch = history.empty() ? 1 : history.last().epoch + 1;
+       budget ? !budget->training_over() : epoch <= options.epochs; ++epoch) {
     EpochRecord r;
     r.epoch = epoch;
     r.lr = optimizer.lr();
     progress.epoch = epoch;
     start = clock::now();
+    double evaluations_from = 0;
     try {
-      r.train = train_epoch(parallel, loss, optimizer, train, after_batch, options.communicator);
+      r.train = train_epoch(parallel, loss, optimizer, train, after_batch, options.communicator, budget_spent);
       r.seconds = std::chrono::duration<double>(clock::now() - start).count();
+      if (budget) evaluations_from = budget->elapsed();
       const AveragedWeightsGuard<Scalar> averaged(options.average);
       if (options.validation) r.validation = evaluate(model, loss, *options.validation);
       if (options.test) r.test = evaluate(model, loss, *options.test);
@@ -349,6 +414,7 @@ History fit(Layer<Scalar>& model, Loss& loss, Optimizer<Scalar>& optimizer, data
     r.samples_per_second = static_cast<double>(r.train.count) / std::max(r.seconds, 1e-9);
     r.images = train.serves_images();
     r.peak_memory_mb = peak_resident_mb();
+    r.elapsed_seconds = elapsed_before + std::chrono::duration<double>(clock::now() - run_start).count();
     history.add(r);
     if (options.schedule && options.schedule->takes_metric()) {
       options.schedule->step(r.validation.loss);
@@ -357,6 +423,10 @@ History fit(Layer<Scalar>& model, Loss& loss, Optimizer<Scalar>& optimizer, data
     }
     if (writes_checkpoint) save_checkpoint(options.checkpoint, run, history);
     if (options.on_epoch) options.on_epoch(r);
+    if (budget) {  // the evaluations, the checkpoint and the report: what the plan reserves after every epoch
+      budget->set_evaluation_seconds(budget->elapsed() - evaluations_from);
+      budget->evaluation_done();
+    }
   }
   if (options.average) options.average->copy_to_model();
   return history;

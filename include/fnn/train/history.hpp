@@ -31,6 +31,7 @@ struct EpochRecord {
   double lr = 0;
   PassResult train, validation, test;
   double seconds = 0;             // training pass only, data loading included
+  double elapsed_seconds = 0;     // wall clock from the run's first step to the end of this epoch's evaluations
   double samples_per_second = 0;  // training samples per second
   double peak_memory_mb = 0;      // the process's peak resident memory at the end of the epoch
   bool images = true;             // the samples are images [C, H, W]: the rate is in img/s
@@ -58,10 +59,14 @@ inline std::string pass_figures(const PassResult& p) {
   return text;
 }
 
+// "epoch 3/20", or "epoch 3" when the number of epochs is not known in advance (0: a time budget's run).
+inline std::string epoch_of(int epoch, int epochs) {
+  return "epoch " + std::to_string(epoch) + (epochs > 0 ? "/" + std::to_string(epochs) : "");
+}
+
 // One line per epoch for logs: "epoch 3/20  train loss 0.4123 acc 85.02%  test loss ... acc ...  4.1 s  14,634 img/s".
 inline std::string epoch_line(const EpochRecord& r, int epochs) {
-  std::string line =
-      "epoch " + std::to_string(r.epoch) + "/" + std::to_string(epochs) + "  train " + pass_figures(r.train);
+  std::string line = epoch_of(r.epoch, epochs) + "  train " + pass_figures(r.train);
   if (r.validation.count > 0) line += "  validation " + pass_figures(r.validation);
   if (r.test.count > 0) line += "  test " + pass_figures(r.test);
   char rate[64];
@@ -89,7 +94,7 @@ class History {
         out += std::string(",") + pass + "_" + figure;
       }
     }
-    out += ",seconds,samples_per_second,peak_memory_mb\n";
+    out += ",seconds,elapsed_seconds,samples_per_second,peak_memory_mb\n";
     char numbers[96];
     for (const auto& r : rows_) {
       std::snprintf(numbers, sizeof numbers, "%d,%.6g", r.epoch, r.lr);
@@ -97,7 +102,8 @@ class History {
       for (const PassResult* p : {&r.train, &r.validation, &r.test}) {
         for (double figure : {p->loss, p->accuracy, p->mse, p->mae, p->r2}) out += "," + cell(figure);
       }
-      std::snprintf(numbers, sizeof numbers, ",%.3f,%.1f,%.1f\n", r.seconds, r.samples_per_second, r.peak_memory_mb);
+      std::snprintf(numbers, sizeof numbers, ",%.3f,%.3f,%.1f,%.1f\n", r.seconds, r.elapsed_seconds,
+                    r.samples_per_second, r.peak_memory_mb);
       out += numbers;
     }
     return out;
@@ -130,9 +136,10 @@ class History {
   }
 
  private:
-  // epoch, lr, then per pass (train, validation, test) its pass_fields, then seconds, rate, memory, images.
+  // epoch, lr, then per pass (train, validation, test) its pass_fields, then seconds, rate, memory, images,
+  // elapsed seconds.
   static constexpr Index pass_fields = 7;
-  static constexpr Index fields_per_row = 2 + 3 * pass_fields + 4;
+  static constexpr Index fields_per_row = 2 + 3 * pass_fields + 5;
   static constexpr std::size_t tail = 2 + 3 * pass_fields;
 
   static std::array<double, fields_per_row> to_numbers(const EpochRecord& r) {
@@ -150,6 +157,7 @@ class History {
     row[tail + 1] = r.samples_per_second;
     row[tail + 2] = r.peak_memory_mb;
     row[tail + 3] = r.images ? 1 : 0;
+    row[tail + 4] = r.elapsed_seconds;
     return row;
   }
 
@@ -173,6 +181,7 @@ class History {
     r.samples_per_second = row[tail + 1];
     r.peak_memory_mb = row[tail + 2];
     r.images = row[tail + 3] != 0;
+    r.elapsed_seconds = row[tail + 4];
     return r;
   }
 

@@ -39,8 +39,8 @@ inline std::string progress_line(const BatchProgress& p) {
   const double left = static_cast<double>(p.batches - p.batch);
   const double eta = p.batch > 0 ? p.seconds * left / static_cast<double>(p.batch) : 0;
   char line[256];
-  std::snprintf(line, sizeof line, "epoch %d/%d  batch %lld/%lld  %s  %.0f %s  %s elapsed  ETA %s", p.epoch, p.epochs,
-                static_cast<long long>(p.batch), static_cast<long long>(p.batches), pass_figures(p.so_far).c_str(),
+  std::snprintf(line, sizeof line, "%s  batch %lld/%lld  %s  %.0f %s  %s elapsed  ETA %s",
+                epoch_of(p.epoch, p.epochs).c_str(), static_cast<long long>(p.batch), static_cast<long long>(p.batches), pass_figures(p.so_far).c_str(),
                 rate, rate_unit(p.images), clock_time(p.seconds).c_str(), clock_time(eta).c_str());
   return line;
 }
@@ -72,7 +72,7 @@ class ProgressPrinter {
   // Sets the options' callbacks to copies of this printer; only the stream must outlive the run.
   template <class Scalar>
   void attach(FitOptions<Scalar>& options) const {
-    const int epochs = options.epochs;
+    const int epochs = options.budget ? 0 : options.epochs;
     options.on_batch = [printer = *this](const BatchProgress& p) mutable { printer.on_batch(p); };
     options.on_epoch = [printer = *this, epochs](const EpochRecord& r) mutable { printer.on_epoch(r, epochs); };
   }
