@@ -13,6 +13,8 @@
 //   Flatten (axis 1), Reshape to [N, -1] -> Flatten
 //   Relu, LeakyRelu, Elu, Sigmoid, Tanh, Identity -> the same    Softmax, LogSoftmax (axis 1) -> the same
 //   Dropout -> Dropout(p = its ratio)
+//   GELU (both forms) and SiLU as torch.onnx.export decomposes them -> GELU, SiLU
+//     (fnn/onnx/activation_patterns.hpp: matched exactly, node by node)
 // Anything else is refused with an IoError naming the node, its op type and its position, never turned
 // into a wrong model: another operator, an attribute fnn's layer does not have (ceil_mode, auto_pad
 // SAME, padding that differs between the two sides), a weight computed at run time, paths that do not
@@ -33,7 +35,6 @@
 #include <initializer_list>
 #include <map>
 #include <optional>
-#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -48,6 +49,7 @@
 #include "fnn/layers/dropout.hpp"
 #include "fnn/layers/elu.hpp"
 #include "fnn/layers/flatten.hpp"
+#include "fnn/layers/gelu.hpp"
 #include "fnn/layers/identity.hpp"
 #include "fnn/layers/leaky_relu.hpp"
 #include "fnn/layers/linear.hpp"
@@ -57,8 +59,10 @@
 #include "fnn/layers/residual.hpp"
 #include "fnn/layers/sequential.hpp"
 #include "fnn/layers/sigmoid.hpp"
+#include "fnn/layers/silu.hpp"
 #include "fnn/layers/softmax.hpp"
 #include "fnn/layers/tanh.hpp"
+#include "fnn/onnx/activation_patterns.hpp"
 #include "fnn/onnx/tensor_proto.hpp"
 
 namespace fnn::onnx {
@@ -182,6 +186,7 @@ class GraphReader {
     for (const ::onnx::TensorProto& t : graph_.initializer()) add_constant(t.name(), t);
     used_.assign(static_cast<std::size_t>(graph_.node_size()), false);
     for (int i = 0; i < graph_.node_size(); ++i) index_node(i);
+    fuse_activations();
     read_input();
     for (const auto& [name, c] : constants_) constant_budget_ += 2 * c.numel();
     if (graph_.output_size() != 1) {
@@ -214,6 +219,12 @@ class GraphReader {
   struct End {
     std::string value;
     int join;
+  };
+  // A decomposed activation found in the graph: its layer, the value x and the value it computes, its nodes.
+  struct Fused {
+    DecomposedActivation::Layer layer;
+    std::string input, output;
+    std::vector<int> nodes;
   };
   // One of the paths from a value that branches: its first node, its layers (none for the identity)
   // and its last value.
@@ -248,7 +259,9 @@ class GraphReader {
     const ::onnx::NodeProto& n = graph_.node(i);
     if (!n.domain().empty() && n.domain() != "ai.onnx") fail_at(i, "belongs to the domain '" + n.domain() + "'");
     for (const std::string& out : n.output()) {
-      if (!out.empty() && !produced_.emplace(out).second) fail_at(i, "computes '" + out + "', which is computed twice");
+      if (!out.empty() && !producers_.emplace(out, i).second) {
+        fail_at(i, "computes '" + out + "', which is computed twice");
+      }
     }
     if (n.op_type() == "Constant") {
       if (n.output_size() != 1 || n.attribute_size() != 1 || n.attribute(0).name() != "value" ||
@@ -264,6 +277,42 @@ class GraphReader {
       std::vector<int>& list = readers_[in];
       if (list.empty() || list.back() != i) list.push_back(i);
     }
+  }
+
+  // Finds the activations PyTorch decomposes (activation_patterns.hpp), from the last node back, so that
+  // each match is found from its outermost node. The first node of a match that reads x stands for the
+  // whole match as x's one reader; the others are read with it.
+  void fuse_activations() {
+    ActivationMatcher<GraphReader> matcher(*this);
+    std::vector<bool> claimed(static_cast<std::size_t>(graph_.node_size()), false);
+    for (int root = graph_.node_size() - 1; root >= 0; --root) {
+      if (claimed[static_cast<std::size_t>(root)]) continue;
+      for (const DecomposedActivation& a : decomposed_activations()) {
+        if (graph_.node(root).op_type() != a.form.op) continue;
+        std::optional<ActivationMatch> m = matcher.match(a.form, root);
+        if (!m) continue;
+        for (const int i : m->nodes) claimed[static_cast<std::size_t>(i)] = true;
+        const auto in_match = [&](int i) { return std::find(m->nodes.begin(), m->nodes.end(), i) != m->nodes.end(); };
+        std::vector<int>& list = readers_[m->input];
+        const auto first = std::find_if(list.begin(), list.end(), in_match);
+        const int representative = *first;
+        list.erase(std::remove_if(first + 1, list.end(), in_match), list.end());
+        fused_.emplace(representative, Fused{a.layer, m->input, graph_.node(root).output(0), std::move(m->nodes)});
+        break;
+      }
+    }
+  }
+
+  // What ActivationMatcher asks of the graph.
+  friend class ActivationMatcher<GraphReader>;
+  const ::onnx::NodeProto& node(int i) const { return graph_.node(i); }
+  int producer(const std::string& value) const {
+    const auto it = producers_.find(value);
+    return it == producers_.end() ? -1 : it->second;
+  }
+  const Constant* constant(const std::string& value) const {
+    const auto it = constants_.find(value);
+    return it == constants_.end() ? nullptr : &it->second;
   }
 
   // The graph's one computed input, [N, ...] of float, with its extents after the batch axis given.
@@ -322,6 +371,7 @@ class GraphReader {
   // A node where paths meet: an Add of two computed values, a Sum, a Concat.
   bool is_join(int i) const {
     const ::onnx::NodeProto& n = graph_.node(i);
+    if (fused_.count(i)) return false;
     if (n.op_type() == "Sum" || n.op_type() == "Concat") return true;
     return n.op_type() == "Add" && std::none_of(n.input().begin(), n.input().end(),
                                                 [&](const std::string& in) { return constants_.count(in) > 0; });
@@ -425,7 +475,7 @@ class GraphReader {
       if (!p->layers) {
         join.add_identity();
       } else if (p->layers->size() == 1) {
-        convert(join, graph_.node(p->start), shape);
+        convert(join, p->start, shape);
       } else {
         join.add(std::move(*p->layers));
       }
@@ -440,23 +490,27 @@ class GraphReader {
     const ::onnx::NodeProto& n = graph_.node(i);
     if (used_[static_cast<std::size_t>(i)]) fail_at(i, "is reached twice");
     used_[static_cast<std::size_t>(i)] = true;
-    if (n.input_size() == 0 || n.input(0) != value) {
+    const auto fused = fused_.find(i);
+    if (fused != fused_.end() ? fused->second.input != value : n.input_size() == 0 || n.input(0) != value) {
       fail_at(i, "reads '" + value + "' as another than its first input, which fnn does not follow");
     }
     std::string out;
     at_node(i, [&] {
       expect_outputs(n);
-      out = convert(seq, n, shape);
+      out = convert(seq, i, shape);
       shape = seq[seq.size() - 1].output_shape(shape);
       check_size(shape);
     });
     return out;
   }
 
-  // Adds the layer for node n, whose input has `shape`, to `target` (a Sequential, or the Add or Concat
+  // Adds the layer for node i, whose input has `shape`, to `target` (a Sequential, or the Add or Concat
   // of a branch), and returns the name of the value it computes.
   template <class Target>
-  std::string convert(Target& target, const ::onnx::NodeProto& n, const Shape& shape) {
+  std::string convert(Target& target, int i, const Shape& shape) {
+    const ::onnx::NodeProto& n = graph_.node(i);
+    const auto fused = fused_.find(i);
+    if (fused != fused_.end()) return activation(target, fused->second);
     const std::string& op = n.op_type();
     if (op == "Gemm") return gemm(target, n);
     if (op == "MatMul") return matmul(target, n);
@@ -495,11 +549,34 @@ class GraphReader {
       if (op == "Tanh") add(target, Tanh<Scalar>());
       if (op == "Identity") add(target, Identity<Scalar>());
     } else if (op == "Add") {
-      throw IoError("adds a constant, which fnn reads only as the bias of a MatMul");
+      throw IoError("adds a constant, which fnn reads only as the bias of a MatMul or within a GELU");
+    } else if (op == "Mul" || op == "Div" || op == "Erf") {
+      throw IoError(
+          "is not part of a GELU (0.5 * x * (1 + erf(x / sqrt(2))), or its tanh form) or a SiLU "
+          "(x * sigmoid(x)) as torch.onnx.export writes them, the only places fnn reads " +
+          op);
     } else {
       throw IoError("is not an operator fnn reads (see fnn/onnx/load.hpp for those it does)");
     }
     return n.output(0);
+  }
+
+  // A decomposed activation's layer; all its nodes are read with it.
+  template <class Target>
+  std::string activation(Target& target, const Fused& f) {
+    for (const int i : f.nodes) used_[static_cast<std::size_t>(i)] = true;
+    switch (f.layer) {
+      case DecomposedActivation::Layer::gelu:
+        add(target, GELU<Scalar>("none"));
+        break;
+      case DecomposedActivation::Layer::gelu_tanh:
+        add(target, GELU<Scalar>("tanh"));
+        break;
+      case DecomposedActivation::Layer::silu:
+        add(target, SiLU<Scalar>());
+        break;
+    }
+    return f.output;
   }
 
   template <class Target, class L>
@@ -731,7 +808,8 @@ class GraphReader {
   int opset_ = 0;
   std::map<std::string, Constant> constants_;
   std::map<std::string, std::vector<int>> readers_;  // value -> the nodes that read it, in graph order
-  std::set<std::string> produced_;
+  std::map<std::string, int> producers_;             // value -> the node computing it
+  std::map<int, Fused> fused_;                       // by the node of each that reads x first
   std::vector<bool> used_;
   std::string input_;
   Shape input_shape_;  // with batch size 1
