@@ -4,20 +4,27 @@
 //
 //   int main(int argc, char** argv) {
 //     fnn::distributed::MpiSession mpi(argc, argv);   // MPI_Init ... MPI_Finalize
-//     fnn::distributed::MpiCommunicator world;        // MPI_COMM_WORLD
+//     fnn::distributed::MpiCommunicator world;        // MPI_COMM_WORLD's processes
 //     options.communicator = &world;                  // fit trains data-parallel across the processes
 //   }
 //   mpirun -np 2 ./program
 //
-// Faults: MPI's default error handler on MPI_COMM_WORLD aborts the job on any error, and mpirun ends
-// the whole job when one process dies, so a dead rank never leaves the others waiting in a collective.
+// Faults: mpirun ends the whole job when one process dies, naming its rank. A process that stops or hangs
+// while alive would leave the others waiting in a collective forever: a Watchdog bounds every collective's
+// wait (MpiCommunicator's timeout), and the process whose wait expired exits, which ends the job. An MPI
+// call that fails throws an fnn::Error naming the call, the rank and MPI's message (the communicator
+// returns MPI's errors instead of aborting on them), so the program can report it before ending the job.
 #include <mpi.h>
 
+#include <chrono>
 #include <climits>
+#include <cstdio>
+#include <cstdlib>
 #include <string>
 
 #include "fnn/core/error.hpp"
 #include "fnn/distributed/communicator.hpp"
+#include "fnn/distributed/watchdog.hpp"
 
 namespace fnn::distributed {
 
@@ -34,17 +41,45 @@ class MpiSession {
   ~MpiSession() { MPI_Finalize(); }
 
   static void check(int code, const char* call) {
-    if (code != MPI_SUCCESS)
-      throw Error(std::string("fnn::distributed: ") + call + " failed with MPI error " + std::to_string(code));
+    if (code == MPI_SUCCESS) return;
+    char text[MPI_MAX_ERROR_STRING];
+    int length = 0;
+    if (MPI_Error_string(code, text, &length) != MPI_SUCCESS) length = 0;
+    int rank = -1;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    throw Error(std::string("fnn::distributed: ") + call + " failed on rank " + std::to_string(rank) +
+                " with MPI error " + std::to_string(code) + (length > 0 ? ": " + std::string(text, length) : ""));
   }
 };
 
 class MpiCommunicator final : public Communicator {
  public:
-  explicit MpiCommunicator(MPI_Comm comm = MPI_COMM_WORLD) : comm_(comm) {
+  // Ten minutes: longer than any wait of a healthy run (rank 0 writing a checkpoint while the others
+  // start the next epoch), short enough that a hung job frees its machines.
+  static constexpr std::chrono::seconds default_timeout{600};
+
+  // The processes of `comm`, on a duplicate of it (fnn's collectives never mix with the program's own).
+  // A collective that waits longer than `timeout` ends this process with a message naming its rank.
+  explicit MpiCommunicator(MPI_Comm comm = MPI_COMM_WORLD, std::chrono::duration<double> timeout = default_timeout)
+      : comm_(duplicate(comm)),
+        watchdog_(timeout, [this](const char* collective, double seconds) { give_up(collective, seconds); }) {
     MpiSession::check(MPI_Comm_rank(comm_, &rank_), "MPI_Comm_rank");
     MpiSession::check(MPI_Comm_size(comm_, &size_), "MPI_Comm_size");
+    MPI_Comm machine = MPI_COMM_NULL;
+    MpiSession::check(MPI_Comm_split_type(comm_, MPI_COMM_TYPE_SHARED, rank_, MPI_INFO_NULL, &machine),
+                      "MPI_Comm_split_type");
+    MpiSession::check(MPI_Comm_size(machine, &local_size_), "MPI_Comm_size");
+    MPI_Comm_free(&machine);
   }
+  MpiCommunicator(const MpiCommunicator&) = delete;
+  MpiCommunicator& operator=(const MpiCommunicator&) = delete;
+  // Before the MpiSession ends: the duplicate is freed here.
+  ~MpiCommunicator() override { MPI_Comm_free(&comm_); }
+
+  // The processes of this communicator that share this process's machine (its memory), this one included:
+  // what the machine's cores are divided between.
+  int processes_on_this_machine() const { return local_size_; }
+  double timeout_seconds() const { return watchdog_.timeout_seconds(); }
 
   int rank() const override { return rank_; }
   int size() const override { return size_; }
@@ -52,7 +87,10 @@ class MpiCommunicator final : public Communicator {
   void all_reduce_sum(double* data, std::size_t n) override { all_reduce(data, n, MPI_DOUBLE); }
   void broadcast(float* data, std::size_t n, int root) override { bcast(data, n, MPI_FLOAT, root); }
   void broadcast(double* data, std::size_t n, int root) override { bcast(data, n, MPI_DOUBLE, root); }
-  void barrier() override { MpiSession::check(MPI_Barrier(comm_), "MPI_Barrier"); }
+  void barrier() override {
+    const Watchdog::Watch watch(watchdog_, "MPI_Barrier");
+    MpiSession::check(MPI_Barrier(comm_), "MPI_Barrier");
+  }
 
  private:
   void all_reduce(void* data, std::size_t n, MPI_Datatype type) {
@@ -66,7 +104,8 @@ class MpiCommunicator final : public Communicator {
 
   // MPI counts are ints: a longer buffer goes in pieces, each through `call(first, count)`.
   template <class Call>
-  static void in_pieces(void* data, std::size_t n, MPI_Datatype type, const char* name, Call call) {
+  void in_pieces(void* data, std::size_t n, MPI_Datatype type, const char* name, Call call) {
+    const Watchdog::Watch watch(watchdog_, name);
     constexpr std::size_t piece = INT_MAX / 2;
     int bytes = 0;
     MPI_Type_size(type, &bytes);
@@ -76,8 +115,27 @@ class MpiCommunicator final : public Communicator {
     }
   }
 
+  static MPI_Comm duplicate(MPI_Comm comm) {
+    MPI_Comm copy = MPI_COMM_NULL;
+    MpiSession::check(MPI_Comm_dup(comm, &copy), "MPI_Comm_dup");
+    MpiSession::check(MPI_Comm_set_errhandler(copy, MPI_ERRORS_RETURN), "MPI_Comm_set_errhandler");
+    return copy;
+  }
+
+  // Called by the watchdog's thread, which may not call MPI (the session is funnelled): the process exits
+  // without MPI_Finalize, and mpirun then ends every other process of the job.
+  [[noreturn]] void give_up(const char* collective, double seconds) const {
+    std::fprintf(stderr,
+                 "fnn::distributed: rank %d of %d waited %.0f s in %s for the other processes: one of them has "
+                 "stopped or hangs; ending the job\n",
+                 rank_, size_, seconds, collective);
+    std::fflush(stderr);
+    std::_Exit(3);
+  }
+
   MPI_Comm comm_;
-  int rank_ = 0, size_ = 1;
+  int rank_ = 0, size_ = 1, local_size_ = 1;
+  Watchdog watchdog_;  // last: its thread may read the members above
 };
 
 }  // namespace fnn::distributed

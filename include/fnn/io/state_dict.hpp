@@ -17,6 +17,10 @@ namespace fnn {
 class StateDict {
  public:
   StateDict() = default;
+  // The entries as they are, `origin` naming their source in every later error (a state received from
+  // another process).
+  StateDict(std::string origin, std::vector<NamedTensor<double>> entries)
+      : origin_(std::move(origin)), entries_(std::move(entries)) {}
 
   // Reads a state saved by save(); `path` names the source in every later error.
   static StateDict load(const std::string& path) {
@@ -33,6 +37,8 @@ class StateDict {
   }
 
   bool contains(const std::string& name) const { return find(name) != entries_.end(); }
+  const std::vector<NamedTensor<double>>& entries() const { return entries_; }
+  const std::string& origin() const { return origin_; }
 
   template <class Scalar>
   void put_tensor(const std::string& name, const Tensor<Scalar>& t) {

@@ -32,6 +32,7 @@
 #include "fnn/data/loader.hpp"
 #include "fnn/distributed/communicator.hpp"
 #include "fnn/distributed/replicas.hpp"
+#include "fnn/distributed/shared_state.hpp"
 #include "fnn/layers/data_parallel.hpp"
 #include "fnn/layers/layer.hpp"
 #include "fnn/metrics/accuracy.hpp"
@@ -280,7 +281,7 @@ struct FitOptions {
   ExponentialMovingAverage<Scalar>* average = nullptr;
   // A wall-clock budget: training ends when what is left of it is what the evaluations need, in the
   // middle of an epoch if need be, and `epochs` is not used (fnn/train/time_budget.hpp).
-  TimeBudget* budget = nullptr;
+  std::shared_ptr<TimeBudget> budget;
   std::string checkpoint;                              // when set, the run is saved there after every epoch
   bool resume = false;                                 // continue the run saved in `checkpoint`
   bool check_finite = true;                            // check every layer's output and gradient too
@@ -330,7 +331,7 @@ History fit(Layer<Scalar>& model, Loss& loss, Optimizer<Scalar>& optimizer, data
             const FitOptions<Scalar>& options) {
   using clock = std::chrono::steady_clock;
   const TrainingState<Scalar> run{model,        optimizer,          train, options.validation,
-                                  options.test, options.schedule.get(), options.average, options.budget};
+                                  options.test, options.schedule.get(), options.average, options.budget.get()};
   if (options.resume && options.checkpoint.empty()) throw UsageError("fnn::train::fit: resume needs a checkpoint path");
   for (auto [loader, role] : {std::pair{&train, "fnn::train::fit: the training loader"},
                               std::pair{options.validation, "fnn::train::fit: the validation loader"},
@@ -366,7 +367,7 @@ History fit(Layer<Scalar>& model, Loss& loss, Optimizer<Scalar>& optimizer, data
   parallel.set_finite_checks(options.check_finite);
   const bool batch_schedule = options.schedule && options.schedule->interval() == ScheduleInterval::batch;
   BatchProgress progress;
-  TimeBudget* const budget = options.budget;
+  TimeBudget* const budget = options.budget.get();
   progress.epochs = budget ? 0 : options.epochs;
   progress.images = train.serves_images();
   if (budget) {
