@@ -76,11 +76,13 @@ class Trainer {
     return loss;
   }
 
-  // One training epoch through the library's own loop (fnn::train::train_epoch), as fit() runs it.
-  fnn::train::PassResult train_epoch(fnn::data::DataLoader<float>& loader) {
+  // One training epoch through the library's own loop (fnn::train::train_epoch), as fit() runs it; with
+  // `processes`, this process's part of a data-parallel epoch (the loader sharded, the replicas in step).
+  fnn::train::PassResult train_epoch(fnn::data::DataLoader<float>& loader,
+                                     fnn::distributed::Communicator* processes = nullptr) {
     parallel_.set_finite_checks(true);
-    if (spec_.log_softmax_output) return fnn::train::train_epoch(parallel_, nll_, *optimizer_, loader);
-    return fnn::train::train_epoch(parallel_, cross_entropy_, *optimizer_, loader);
+    if (spec_.log_softmax_output) return fnn::train::train_epoch(parallel_, nll_, *optimizer_, loader, {}, processes);
+    return fnn::train::train_epoch(parallel_, cross_entropy_, *optimizer_, loader, {}, processes);
   }
 
   fnn::Sequential<float>& model() { return model_; }
