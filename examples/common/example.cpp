@@ -2,6 +2,8 @@
 // of the fnn templates every example program uses (example.hpp declares them extern).
 #include "common/example.hpp"
 
+#include "common/distributed.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
@@ -83,6 +85,13 @@ void add_settings_flags(CLI::App& app, Settings& s) {
                "Stop at the first NaN or infinity in any layer's output or gradient (default; the loss is always checked)")
       ->default_str("true");  // for the report and summary, which list the defaults too
   app.add_flag("--quiet", s.quiet, "No progress line during an epoch and no line after it");
+  app.add_flag("--distributed", s.distributed,
+               "Train data-parallel on the processes mpirun starts (mpirun -np 2 PROGRAM --distributed); OpenMP "
+               "threads per process: the cores over the processes on the machine");
+  app.add_option("--distributed-timeout", s.distributed_timeout,
+                 "Seconds a process waits for the others in one exchange before it ends the job")
+      ->capture_default_str()
+      ->check(number_above(0));
 }
 
 int run(CLI::App& app, int argc, char** argv, const std::function<void()>& body) {
@@ -94,22 +103,28 @@ int run(CLI::App& app, int argc, char** argv, const std::function<void()>& body)
     std::cerr << app.get_name() << ": " << e.what() << "\n\n" << app.help();
     return 2;
   }
+  int status = 0;
   try {
     body();
+    end_processes();
     return 0;
   } catch (const fnn::Error& e) {
-    std::cerr << app.get_name() << ": error: " << e.what() << "\n";
-    return 2;
+    std::cerr << app.get_name() << rank_label() << ": error: " << e.what() << "\n";
+    status = 2;
   } catch (const std::exception& e) {
-    std::cerr << app.get_name() << ": unexpected error: " << e.what() << "\n";
-    return 1;
+    std::cerr << app.get_name() << rank_label() << ": unexpected error: " << e.what() << "\n";
+    status = 1;
   }
+  end_job(status);
+  return status;
 }
 
 void prepare(Settings& s, const std::string& default_out) {
+  start_processes(s);
   fnn::set_num_threads(s.threads);
   if (s.quick && !s.epochs_given) s.epochs = 1;
   if (s.out_dir.empty()) s.out_dir = default_out;
+  if (!s.writes_files()) return;
   std::error_code ec;
   std::filesystem::create_directories(s.out_dir, ec);
   const std::string probe = s.out_dir + "/.write-test";
@@ -161,10 +176,12 @@ fnn::train::FitOptions<float> fit_options(
   fnn::train::FitOptions<float> options;
   options.epochs = s.epochs;
   if (!s.quiet) {
-    fnn::train::ProgressPrinter(std::cout, fnn::train::ProgressPrinter::stdout_is_terminal(), epoch_format)
-        .attach(options);
+    // Under mpirun the standard output is a terminal that mpirun forwards, often to a log: one line per epoch.
+    const bool live = fnn::train::ProgressPrinter::stdout_is_terminal() && !s.processes;
+    fnn::train::ProgressPrinter(std::cout, live, epoch_format).attach(options);
   }
   options.check_finite = s.finite_checks;
+  options.communicator = s.processes;
   if (s.cosine) options.schedule = std::make_shared<fnn::CosineAnnealingLR<float>>(optimizer, s.epochs);
   if (!experiment.empty()) {
     options.checkpoint = s.out_dir + "/" + experiment + ".checkpoint";
@@ -175,6 +192,7 @@ fnn::train::FitOptions<float> fit_options(
 }
 
 void print_test_metrics(const fnn::metrics::ConfusionMatrix& confusion, bool per_class_report) {
+  if (confusion.total() == 0) return;  // a process of a distributed run other than rank 0 (finish_run)
   const auto& names = fnn::data::fashion_mnist_class_names();
   std::cout << '\n';
   confusion.print(std::cout, names);
@@ -311,6 +329,7 @@ Summary read_summary(const std::string& path) {
 fnn::metrics::ConfusionMatrix finish_run(const Settings& s, Summary summary, fnn::Sequential<float>& model,
                                                 const fnn::train::History& history, const Data& data,
                                                 fnn::Layer<float>* classifier) {
+  if (!s.writes_files()) return fnn::metrics::ConfusionMatrix(fnn::data::fashion_mnist_num_classes);
   const std::string stem = s.out_dir + "/" + summary.experiment;
   history.write_csv(stem + ".history.csv");
   fnn::save(model, stem + ".fnn");

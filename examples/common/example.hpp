@@ -67,7 +67,13 @@ struct Settings {
   bool resume = false;  // continue from the checkpoint in the output folder
   bool finite_checks = true;
   bool quiet = false;   // no progress line and no line per epoch
+  bool distributed = false;           // train data-parallel on the processes mpirun started (distributed.hpp)
+  double distributed_timeout = 600;   // seconds a process waits in a collective before ending the job
+  fnn::distributed::Communicator* processes = nullptr;  // with --distributed, set by prepare
   const CLI::App* app = nullptr;  // the flags as given, for the report
+
+  // Rank 0 alone writes the run's files in a distributed run.
+  bool writes_files() const { return !processes || processes->rank() == 0; }
 };
 
 // Checks for flags, in place of CLI11's own, which let wrong values through: CLI11 reads "-1" for an
@@ -111,8 +117,8 @@ void add_settings_flags(CLI::App& app, Settings& s);
 // line; both exit with status 2.
 int run(CLI::App& app, int argc, char** argv, const std::function<void()>& body);
 
-// Applies thread count and quick mode, and makes sure the output folder exists and is writable before
-// any training starts.
+// Starts the processes of a --distributed run (distributed.hpp), applies thread count and quick mode, and
+// makes sure the output folder exists and is writable before any training starts.
 void prepare(Settings& s, const std::string& default_out);
 
 // The training and test sets, cut down in quick mode.
@@ -156,7 +162,8 @@ Summary read_summary(const std::string& path);
 // Writes a finished run's files into the output folder: EXPERIMENT.fnn (the model), .history.csv,
 // .summary.json, the figures and .report.html. `summary` arrives with the experiment, architecture,
 // normalisation and accuracies. `classifier` (the model itself when null) classifies the test set for the
-// report; the test set's confusion matrix is returned.
+// report; the test set's confusion matrix is returned. In a distributed run, rank 0 alone writes them (the
+// other processes return an empty matrix).
 fnn::metrics::ConfusionMatrix finish_run(const Settings& s, Summary summary, fnn::Sequential<float>& model,
                                          const fnn::train::History& history, const Data& data,
                                          fnn::Layer<float>* classifier = nullptr);

@@ -145,6 +145,8 @@ int main(int argc, char** argv) {
   app.remove_option(app.get_option("--batch-size"));
   app.remove_option(app.get_option("--lr"));
   app.remove_option(app.get_option("--cosine"));  // each experiment has its own schedule
+  app.remove_option(app.get_option("--distributed"));  // it runs the programs one after the other, not under mpirun
+  app.remove_option(app.get_option("--distributed-timeout"));
   app.get_option("--resume")->description(
       "Continue each program from its checkpoints in the output folder; one without them starts over");
   std::vector<std::string> only;

@@ -85,6 +85,7 @@ void sweep(const example::Data& data, const example::Settings& s, const std::vec
       }
     }
   }
+  if (!s.writes_files()) return;  // rank 0's in a distributed run
   const std::string text = csv.str(), svg = fnn::plot::heat_map(map);
   fnn::write_file_atomically(s.out_dir + "/sweep.csv", text.data(), text.size());
   fnn::write_file_atomically(s.out_dir + "/sweep.svg", svg.data(), svg.size());

@@ -51,6 +51,7 @@ void predict_label(Model& model, const fnn::data::Dataset& test_images, fnn::Ind
 }
 
 void visualize_image(const fnn::data::Dataset& images, fnn::Index index) {
+  if (!settings.writes_files()) return;  // rank 0's in a distributed run
   fnn::write_gray_png(settings.out_dir + "/image.png", images.image(index), static_cast<int>(images.cols()),
                       static_cast<int>(images.rows()));
   std::printf("Ground Truth Label: %s\n", fnn::data::fashion_mnist_class_name(images.label(index)).c_str());
