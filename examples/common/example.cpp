@@ -3,6 +3,7 @@
 #include "common/example.hpp"
 
 #include "common/distributed.hpp"
+#include "common/onnx_export.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -85,6 +86,8 @@ void add_settings_flags(CLI::App& app, Settings& s) {
                "Stop at the first NaN or infinity in any layer's output or gradient (default; the loss is always checked)")
       ->default_str("true");  // for the report and summary, which list the defaults too
   app.add_flag("--quiet", s.quiet, "No progress line during an epoch and no line after it");
+  app.add_option("--export-onnx", s.export_onnx, "Also write the trained model as an ONNX file (opset 13)")
+      ->check(onnx_export_possible());
   app.add_flag("--distributed", s.distributed,
                "Train data-parallel on the processes mpirun starts (mpirun -np 2 PROGRAM --distributed); OpenMP "
                "threads per process: the cores over the processes on the machine");
@@ -333,6 +336,7 @@ fnn::metrics::ConfusionMatrix finish_run(const Settings& s, Summary summary, fnn
   const std::string stem = s.out_dir + "/" + summary.experiment;
   history.write_csv(stem + ".history.csv");
   fnn::save(model, stem + ".fnn");
+  if (!s.export_onnx.empty()) export_onnx(model, s.export_onnx, {1, 1, data.test.rows(), data.test.cols()});
   summary.epochs = static_cast<int>(history.rows().size());
   summary.seconds_per_epoch = history.median_seconds();
   summary.images_per_second = history.median_samples_per_second();

@@ -67,6 +67,7 @@ struct Settings {
   bool resume = false;  // continue from the checkpoint in the output folder
   bool finite_checks = true;
   bool quiet = false;   // no progress line and no line per epoch
+  std::string export_onnx;  // also write the trained model there as ONNX (onnx_export.hpp)
   bool distributed = false;           // train data-parallel on the processes mpirun started (distributed.hpp)
   double distributed_timeout = 600;   // seconds a process waits in a collective before ending the job
   fnn::distributed::Communicator* processes = nullptr;  // with --distributed, set by prepare

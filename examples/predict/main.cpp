@@ -3,9 +3,9 @@
 // likely classes are printed with their probabilities.
 //   predict out/seed002_cnn/seed002_cnn.fnn shirt.jpg
 // The architecture and normalisation come from the .summary.json written beside the model.
-#include <cstdio>
 #include <string>
 
+#include "common/classify.hpp"
 #include "common/example.hpp"
 
 namespace {
@@ -37,14 +37,6 @@ int main(int argc, char** argv) {
     const example::Summary summary = example::read_summary(summary_path);
     fnn::Sequential<float> model = architecture(summary, summary_path);
     fnn::load(model, model_path);
-    model.eval();
-    for (const std::string& path : images) {
-      const fnn::data::Dataset one = fnn::data::fashion_mnist_like(fnn::read_gray_image(path));
-      const auto& scores = model.forward(fnn::data::image_tensor<float>(one, 0, summary.normalize));
-      std::printf("%s\n", path.c_str());
-      for (const auto& p : fnn::metrics::top_k(scores, 0, k)) {
-        std::printf("  %-12s %6.2f%%\n", fnn::data::fashion_mnist_class_name(p.label).c_str(), 100 * p.probability);
-      }
-    }
+    example::classify_images(model, images, summary.normalize, k);
   });
 }

@@ -9,10 +9,18 @@ For every <model>.onnx in DIR, beside <model>.fnnt (an fnn tensor file holding "
   - OpenCV's ONNX importer (cv2.dnn.readNetFromONNX) runs it on the same batch: its outputs are within
     1e-4 of fnn's and give the same class for every image.
 
-Usage: /usr/bin/python3 check_exports.py DIR        Needs onnx, OpenCV's Python module and numpy
-(Debian: python3-onnx, python3-opencv).
+With --model, it checks one ONNX file of a model trained by fnn (an example's --export-onnx) against
+real data instead: onnx.checker and shape inference accept it, with 10 scores an image, and in OpenCV it
+classifies Fashion-MNIST's first 1000 test images ($FNN_DATA, or /usr/share/datasets/fashion-mnist when
+that is not set, as fnn::data::default_data_dir), normalised by MEAN and STD, with at least ACCURACY.
+
+Usage: /usr/bin/python3 check_exports.py DIR
+       /usr/bin/python3 check_exports.py --model FILE --mean MEAN --std STD --accuracy ACCURACY
+Needs onnx, OpenCV's Python module and numpy (Debian: python3-onnx, python3-opencv).
 """
+import argparse
 import glob
+import gzip
 import os
 import struct
 import sys
@@ -49,17 +57,34 @@ def read_tensor_file(path):
     return tensors
 
 
+def read_idx(path, dims):
+    """The array in a gzip IDX file of unsigned bytes with `dims` extents."""
+    with gzip.open(path, "rb") as f:
+        data = f.read()
+    shape = [int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(dims)]
+    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
+
+
+def check_file(path, output_shape):
+    """None when onnx.checker and strict shape inference accept the file and give its output
+    [N, *output_shape]; else what is wrong."""
+    model = onnx.load(path)
+    onnx.checker.check_model(model, full_check=True)
+    inferred = onnx.shape_inference.infer_shapes(model, check_type=True, strict_mode=True)
+    dims = [d.dim_param or d.dim_value for d in inferred.graph.output[0].type.tensor_type.shape.dim]
+    if dims != ["N", *output_shape]:
+        return f"{path}: shape inference gives the output {dims}, not [N, {', '.join(map(str, output_shape))}]"
+    return None
+
+
 def check(path):
     name = os.path.basename(path)[:-len(".onnx")]
     data = read_tensor_file(path[:-len(".onnx")] + ".fnnt")
     x, expected = data["input"], data["output"]
 
-    model = onnx.load(path)
-    onnx.checker.check_model(model, full_check=True)
-    inferred = onnx.shape_inference.infer_shapes(model, check_type=True, strict_mode=True)
-    dims = [d.dim_param or d.dim_value for d in inferred.graph.output[0].type.tensor_type.shape.dim]
-    if dims != ["N", *expected.shape[1:]]:
-        return f"{name}: shape inference gives the output {dims}, fnn computes [N, {', '.join(map(str, expected.shape[1:]))}]"
+    failure = check_file(path, expected.shape[1:])
+    if failure:
+        return failure
 
     net = cv2.dnn.readNetFromONNX(path)
     net.setInput(np.ascontiguousarray(x))
@@ -73,7 +98,34 @@ def check(path):
     return None
 
 
+def check_trained(path, mean, std, least_accuracy):
+    failure = check_file(path, [10])
+    if failure:
+        return failure
+    folder = os.environ.get("FNN_DATA") or "/usr/share/datasets/fashion-mnist"
+    images = read_idx(os.path.join(folder, "t10k-images-idx3-ubyte.gz"), 3)[:1000]
+    labels = read_idx(os.path.join(folder, "t10k-labels-idx1-ubyte.gz"), 1)[:1000]
+    net = cv2.dnn.readNetFromONNX(path)
+    net.setInput(np.ascontiguousarray(((images / 255.0 - mean) / std)[:, None].astype(np.float32)))
+    accuracy = float(np.mean(net.forward().argmax(axis=1) == labels))
+    print(f"{path}: onnx.checker and shape inference pass; OpenCV classifies {accuracy:.2%} of 1000 test images")
+    if not accuracy >= least_accuracy:
+        return f"{path}: OpenCV's accuracy {accuracy:.2%} is below {least_accuracy:.2%}"
+    return None
+
+
 def main():
+    if len(sys.argv) > 2:
+        parser = argparse.ArgumentParser(usage=__doc__)
+        parser.add_argument("--model", required=True)
+        parser.add_argument("--mean", type=float, required=True)
+        parser.add_argument("--std", type=float, required=True)
+        parser.add_argument("--accuracy", type=float, required=True)
+        args = parser.parse_args()
+        failure = check_trained(args.model, args.mean, args.std, args.accuracy)
+        if failure:
+            print("FAILED:", failure)
+        return 1 if failure else 0
     if len(sys.argv) != 2:
         sys.exit(__doc__)
     paths = sorted(glob.glob(os.path.join(sys.argv[1], "*.onnx")))
