@@ -440,7 +440,7 @@ TEST_CASE("The seed models, trained briefly, are exported with test images and f
   const data::Normalize normalize = data::mnist_normalization;
   const Tensor<float> x = test_images(32, normalize);
   Rng rng(15);
-  const data::Dataset train_set = training_subset(256, rng);
+  const data::Dataset train_set = training_subset(128, rng);
   for (const std::string& name : seed_models) {
     INFO(name);
     Sequential<float> model = seed_model(name, rng);
