@@ -15,6 +15,9 @@ KIND is one of
   compile            compile times (docs/records/compile/, written by benchmarks/compile_time.py)
   tabular            fnn, scikit-learn and PyTorch on scikit-learn's tables (docs/records/tabular/, written by
                      benchmarks/tabular/compare.py); the latest record
+  distributed-cost   the communication cost model of data-parallel training (docs/records/distributed/, written by
+                     benchmarks/distributed/measure.py, with the compare records' training rates)
+  distributed-scaling  1 process x 2 threads against 2 processes x 1 thread (measure.py --scaling)
 
 Each row comes from the latest record (by its date) that has it, among the records of one kind of CPU:
 the one named by cpu=, or else that of the latest record. So a table can combine runs that measured
@@ -256,7 +259,59 @@ def table_tabular(options):
                         f"{record['epochs']} epochs; measured by `{record['command']}` on a {hardware(record)}."]
 
 
-TABLES = {"compile": table_compile, "tabular": table_tabular, "reproduce": table_reproduce, "compare": table_compare, "compare-summary": table_compare_summary,
+def ring_seconds(gradient_bytes, machines, gbit_per_second):
+    """A ring all-reduce's time on a link: each process sends (and receives) 2 (p - 1) / p of the bytes."""
+    return 2 * (machines - 1) / machines * gradient_bytes * 8 / (gbit_per_second * 1e9)
+
+
+def distributed_run(ranks):
+    """The latest distributed record's run with `ranks` processes, and the record; (None, None) if none."""
+    for record in reversed(load_records("distributed")):
+        for run in record["runs"]:
+            if run["ranks"] == ranks:
+                return record, {m["model"]: m for m in run["models"]}
+    return None, None
+
+
+def table_distributed_cost(options):
+    record, measured = distributed_run(2)
+    if record is None:
+        raise SystemExit(f"no distributed record with 2 processes in {os.path.join(RECORDS, 'distributed')}")
+    found = compare_rows(options)
+    lines = ["| model | gradients per step | all-reduce, 2 processes, shared memory: median (fastest) | ring, 2 machines, 10 / 25 Gbit/s | "
+             "ring, many machines, 10 / 25 Gbit/s | one machine's step (2 threads) | per-machine batch where the "
+             "exchange equals the compute, 10 / 25 Gbit/s |",
+             "|---|---|---|---|---|---|---|"]
+    for name in MODELS:
+        if name not in measured or name not in found:
+            continue
+        m, rate = measured[name], found[name][1]["fnn"]["train_images_per_second"]
+        size = m["gradient_bytes"]
+        two = [ring_seconds(size, 2, bw) for bw in (10, 25)]
+        many = [2 * size * 8 / (bw * 1e9) for bw in (10, 25)]
+        lines.append(f"| {MODELS[name]} | {size / 1e6:.2f} MB | {m['allreduce_ms']:.2f} ms ({m['allreduce_fastest_ms']:.2f} ms) | "
+                     f"{1e3 * two[0]:.2f} / {1e3 * two[1]:.2f} ms | {1e3 * many[0]:.2f} / {1e3 * many[1]:.2f} ms | "
+                     f"{1e3 * m['batch_size'] / rate:.1f} ms | {count(rate * many[0])} / {count(rate * many[1])} |")
+    return lines + ["", f"All-reduce measured by `{record['command']}` on a {hardware(record)} "
+                        f"(1-minute load average {record['load_average_before']:.2f} before it). "
+                        + compare_sources(found).replace("Measured", "One machine's training rate: measured")]
+
+
+def table_distributed_scaling(options):
+    record, one = distributed_run(1)
+    if record is None:
+        return ["Not measured yet: `benchmarks/distributed/measure.py --scaling` needs an otherwise idle machine."]
+    two = {m["model"]: m for run in record["runs"] if run["ranks"] == 2 for m in run["models"]}
+    lines = ["| model | 1 process x 2 threads | 2 processes x 1 thread | 2 processes / 1 process |", "|---|---|---|---|"]
+    for name in MODELS:
+        if name in one and name in two:
+            a, b = one[name]["train_images_per_second"], two[name]["train_images_per_second"]
+            lines.append(f"| {MODELS[name]} | {count(a)} images/s | {count(b)} images/s | {b / a:.2f}x |")
+    return lines + ["", f"Measured by `{record['command']}` ({record['images']} training images per pass) on a "
+                        f"{hardware(record)}, 1-minute load average {record['load_average_before']:.2f} before it."]
+
+
+TABLES = {"distributed-cost": table_distributed_cost, "distributed-scaling": table_distributed_scaling, "compile": table_compile, "tabular": table_tabular, "reproduce": table_reproduce, "compare": table_compare, "compare-summary": table_compare_summary,
           "compare-targets": table_compare_targets}
 
 
