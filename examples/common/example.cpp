@@ -97,6 +97,13 @@ void add_settings_flags(CLI::App& app, Settings& s) {
       ->check(number_above(0));
 }
 
+CLI::Option* add_budget_flag(CLI::App& app, Settings& s) {
+  return app
+      .add_option("--minutes", s.minutes,
+                  "Wall-clock budget from the first training step to the final evaluation, in place of --epochs")
+      ->check(number_above(0));
+}
+
 int run(CLI::App& app, int argc, char** argv, const std::function<void()>& body) {
   try {
     app.parse(argc, argv);
@@ -178,7 +185,8 @@ fnn::train::FitOptions<float> fit_options(
     fnn::train::ProgressPrinter::EpochFormat epoch_format) {
   fnn::train::FitOptions<float> options;
   options.epochs = s.epochs;
-  if (!s.quiet) {
+  if (s.minutes > 0) options.budget = std::make_shared<fnn::train::TimeBudget>(60 * s.minutes);
+  if (!s.quiet) {  // after the budget, which makes the epoch lines leave out the number of epochs
     // Under mpirun the standard output is a terminal that mpirun forwards, often to a log: one line per epoch.
     const bool live = fnn::train::ProgressPrinter::stdout_is_terminal() && !s.processes;
     fnn::train::ProgressPrinter(std::cout, live, epoch_format).attach(options);

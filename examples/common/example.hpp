@@ -64,6 +64,7 @@ struct Settings {
   bool quick = false;   // a small subset for one epoch (unless --epochs is given): the smoke test
   bool epochs_given = false;
   bool cosine = false;  // fnn's improvement: cosine learning-rate schedule over the run
+  double minutes = 0;   // with add_budget_flag: a wall-clock budget in place of --epochs (0: none)
   bool resume = false;  // continue from the checkpoint in the output folder
   bool finite_checks = true;
   bool quiet = false;   // no progress line and no line per epoch
@@ -114,6 +115,10 @@ CLI::Validator number_above(double least);
 // The flags of Settings, parsed into `s`.
 void add_settings_flags(CLI::App& app, Settings& s);
 
+// --minutes, for a program whose schedule can follow a time budget's progress (fit_options makes the
+// budget): training then ends, evaluated, within that many minutes, and --epochs is not used.
+CLI::Option* add_budget_flag(CLI::App& app, Settings& s);
+
 // Parses the flags and runs `body`. A bad flag prints one line and the usage; any fnn error prints one
 // line; both exit with status 2.
 int run(CLI::App& app, int argc, char** argv, const std::function<void()>& body);
@@ -133,9 +138,10 @@ fnn::data::DataLoader<float> make_loader(const fnn::data::Dataset& dataset, cons
                                          const fnn::data::Normalize& normalize, bool shuffle, fnn::Rng& rng,
                                          const fnn::data::Augmentation& augment = {});
 
-// What every training run passes to fit: the epochs, the progress (a live line on a terminal, a line per
-// epoch in `epoch_format` anywhere), the --cosine schedule, and, when the run has an experiment name, a
-// checkpoint EXPERIMENT.checkpoint in the output folder after every epoch, which --resume continues.
+// What every training run passes to fit: the epochs or the --minutes budget, the progress (a live line on
+// a terminal, a line per epoch in `epoch_format` anywhere), the --cosine schedule, and, when the run has an
+// experiment name, a checkpoint EXPERIMENT.checkpoint in the output folder after every epoch, which
+// --resume continues.
 fnn::train::FitOptions<float> fit_options(
     const Settings& s, fnn::Optimizer<float>& optimizer, const std::string& experiment,
     fnn::train::ProgressPrinter::EpochFormat epoch_format = fnn::train::epoch_line);

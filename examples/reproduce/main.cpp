@@ -3,20 +3,16 @@
 // goes to OUT/results.md and OUT/results.csv, and the run's record (date, commit, CPU, threads and every
 // figure, the form docs/records/reproduce holds and scripts/tables.py reads) to OUT/reproduce-record.json
 // and, with --record DIR, to DIR/DATE-CPU.json.
-#include <unistd.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <ctime>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <sstream>
-#include <thread>
 
 #include "common/example.hpp"
+#include "common/record.hpp"
 
 namespace {
 
@@ -41,12 +37,6 @@ const std::vector<Experiment> experiments = {
       "--block-dropout", "0", "--dense-dropout", "0.3"},
      {"seed004_arch3"}},
 };
-
-std::string shell_quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
 
 // The folder of this executable: the example programs are built beside it.
 std::string program_dir() {
@@ -78,10 +68,10 @@ bool resumable(const Experiment& e, const std::string& out) {
 
 // The command that runs experiment `e` into `out`, passing on the flags reproduce was given.
 std::string command_for(const Experiment& e, const example::Settings& s, const std::string& out) {
-  std::string command = shell_quote(program_dir() + "/" + e.program);
+  std::string command = example::shell_quote(program_dir() + "/" + e.program);
   for (const std::string& a : e.args) command += " " + a;
   command += " --seed " + std::to_string(s.seed) + " --threads " + std::to_string(s.threads) + " --data " +
-             shell_quote(s.data_dir) + " --out " + shell_quote(out);
+             example::shell_quote(s.data_dir) + " --out " + example::shell_quote(out);
   if (s.quick) command += " --quick";
   if (s.quiet) command += " --quiet";
   if (!s.finite_checks) command += " --no-finite-checks";
@@ -91,49 +81,6 @@ std::string command_for(const Experiment& e, const example::Settings& s, const s
 
 // A number as the summary's JSON writes it, for the CSV table.
 std::string json_number(double value) { return nlohmann::json(value).dump(); }
-
-// The first line of a command's output, "" if it fails.
-std::string first_line_of(const std::string& command) {
-  std::string line;
-  if (FILE* pipe = popen(command.c_str(), "r")) {
-    char buffer[256];
-    if (std::fgets(buffer, sizeof buffer, pipe)) line = buffer;
-    if (pclose(pipe) != 0) line.clear();
-  }
-  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
-  return line;
-}
-
-// What a record says about the run besides its figures: when, which code, on what CPU. The commit is the
-// one checked out, at the time of the run, in the tree this file was compiled from ("dirty" if that tree
-// has uncommitted changes; null outside a git checkout).
-nlohmann::json record_metadata(const example::Settings& s) {
-  const std::time_t now = std::time(nullptr);
-  std::tm utc{};
-  gmtime_r(&now, &utc);
-  char date[32];
-  std::strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  const std::string source = shell_quote(std::filesystem::path(__FILE__).parent_path().string());
-  std::string model, flags;
-  std::ifstream cpuinfo("/proc/cpuinfo");
-  for (std::string line; std::getline(cpuinfo, line) && (model.empty() || flags.empty());) {
-    const auto colon = line.find(':');
-    if (colon == std::string::npos) continue;
-    if (model.empty() && line.rfind("model name", 0) == 0) model = line.substr(colon + 2);
-    if (flags.empty() && line.rfind("flags", 0) == 0) flags = " " + line.substr(colon + 1) + " ";
-  }
-  const auto has = [&flags](const char* flag) { return flags.find(" " + std::string(flag) + " ") != std::string::npos; };
-  const std::string commit = first_line_of("git -C " + source + " rev-parse HEAD 2>/dev/null");
-  return {{"kind", "reproduce"},
-          {"date", date},
-          {"commit", commit.empty() ? nullptr : nlohmann::json(commit)},
-          {"dirty", !first_line_of("git -C " + source + " status --porcelain --untracked-files=no 2>/dev/null").empty()},
-          {"cpu", {{"model", model}, {"cores", std::thread::hardware_concurrency()}, {"avx2", has("avx2")},
-                   {"avx512f", has("avx512f")}, {"avx512_bf16", has("avx512_bf16")}}},
-          {"threads", s.threads},
-          {"seed", s.seed},
-          {"quick", s.quick}};
-}
 
 }  // namespace
 
@@ -155,9 +102,7 @@ int main(int argc, char** argv) {
   app.add_option("--record", record_dir, "Also write the run's record to this folder (docs/records/reproduce)");
   return example::run(app, argc, argv, [&] {
     example::prepare(s, "out/reproduce");
-    nlohmann::json record = record_metadata(s);
-    record["command"] = "reproduce";
-    for (int i = 1; i < argc; ++i) record["command"] = record["command"].get<std::string>() + " " + argv[i];
+    nlohmann::json record = example::record_metadata("reproduce", s, argc, argv);
     const auto start = std::chrono::steady_clock::now();
     std::vector<std::string> rows;
     std::ostringstream csv, md;
@@ -193,16 +138,8 @@ int main(int argc, char** argv) {
     if (s.quick) std::printf("(--quick: 2,000 training images and one epoch; accuracies are not comparable)\n");
     fnn::write_file_atomically(s.out_dir + "/results.md", md.str().data(), md.str().size());
     fnn::write_file_atomically(s.out_dir + "/results.csv", csv.str().data(), csv.str().size());
-    const std::string json = record.dump(1) + "\n";
-    fnn::write_file_atomically(s.out_dir + "/reproduce-record.json", json.data(), json.size());
-    if (!record_dir.empty()) {
-      const bool avx512 = record["cpu"]["avx512f"].get<bool>(), avx2 = record["cpu"]["avx2"].get<bool>();
-      const std::string date = record["date"];  // YYYY-MM-DDTHH:MM:SSZ -> YYYY-MM-DDTHHMMZ-avx2.json
-      const std::string name = date.substr(0, 11) + date.substr(11, 2) + date.substr(14, 2) + "Z" +
-                               (avx512 ? "-avx512" : avx2 ? "-avx2" : "");
-      std::filesystem::create_directories(record_dir);
-      const std::string path = record_dir + "/" + name + ".json";
-      fnn::write_file_atomically(path, json.data(), json.size());
+    const std::string path = example::write_record(record, s.out_dir, record_dir);
+    if (!path.empty()) {
       std::printf("record: %s\n", path.c_str());
     }
   });

@@ -2,11 +2,12 @@
 // (fnn::models::resnet: a stem conv, three stages of basic blocks with 16, 32 and 64 channels, global
 // average pooling, Linear(64, 10)), with --blocks basic blocks per stage: 1 is ResNet-8, 2 ResNet-14, 3
 // ResNet-20. The recipe: SGD with Nesterov momentum 0.9 and weight decay 5e-4 on the weights (none on
-// biases and BatchNorm), a one-cycle schedule per batch up to --lr (--cosine: cosine per epoch from --lr
-// instead), inputs standardised with the training set's mean and deviation, random crops (padding 2) and
-// horizontal flips in training (--no-augment turns them off). --validation F holds out a fraction F of the
-// training images and reports the accuracy on them after every epoch, for choosing settings without the
-// test set; --flip-average classifies each test image by the mean of the outputs for it and its mirror.
+// biases and BatchNorm), a one-cycle schedule per batch up to --lr over the epochs, or over the time
+// budget with --minutes (--cosine: cosine per epoch from --lr instead), inputs standardised with the
+// training set's mean and deviation, random crops (padding 2) and horizontal flips in training
+// (--no-augment turns them off). --validation F holds out a fraction F of the training images and reports
+// the accuracy on them after every epoch, for choosing settings without the test set; --flip-average
+// classifies each test image by the mean of the outputs for it and its mirror.
 #include <memory>
 #include <optional>
 #include <tuple>
@@ -21,6 +22,7 @@ int main(int argc, char** argv) {
   s.batch_size = 128;
   s.lr = 0.1;
   example::add_settings_flags(app, s);
+  example::add_budget_flag(app, s)->excludes(app.get_option("--cosine"))->excludes(app.get_option("--epochs"));
   app.get_option("--lr")->description("Peak learning rate of the one-cycle schedule (the start with --cosine)");
   app.get_option("--cosine")
       ->description("Cosine schedule from --lr down to 0 over the epochs, per epoch, in place of the one-cycle one");
@@ -70,7 +72,9 @@ int main(int argc, char** argv) {
     if (validation > 0) {
       options.validation = &validate.emplace(example::make_loader(held_out, evaluation, normalize, false, rng));
     }
-    if (!s.cosine) {
+    if (options.budget) {
+      options.schedule = std::make_shared<fnn::OneCycleLR<float>>(sgd, s.lr, options.budget->progress_source());
+    } else if (!s.cosine) {
       const long long steps = s.epochs * train.batches_per_epoch();
       options.schedule = std::make_shared<fnn::OneCycleLR<float>>(sgd, s.lr, steps);
     }

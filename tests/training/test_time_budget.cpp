@@ -2,10 +2,9 @@
 // last evaluation included, within the budget and close to its end, with a one-cycle schedule that has run
 // its whole course, also when the machine slows down halfway, when evaluations are dear, and when the run
 // resumes from a checkpoint.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <fnn/fnn.hpp>
-
-#include <algorithm>
 #include <sstream>
 
 #include "data/data_support.hpp"
@@ -56,21 +55,21 @@ struct BudgetRun {
   Ticking* ticking;
   CrossEntropyLoss<float> loss;
   SGD<float> sgd;
-  train::TimeBudget budget;
+  std::shared_ptr<train::TimeBudget> budget;
   train::FitOptions<float> options;
   std::vector<double> rates;  // the rate set after every step
   std::vector<double> progress;
 
-  explicit BudgetRun(double seconds) : sgd(make_model(), SGDOptions().lr(0.1).momentum(0.9)), budget(seconds, [this] {
-    return now;
-  }) {
-    options.budget = &budget;
+  explicit BudgetRun(double seconds)
+      : sgd(make_model(), SGDOptions().lr(0.1).momentum(0.9)),
+        budget(std::make_shared<train::TimeBudget>(seconds, [this] { return now; })) {
+    options.budget = budget;
     options.validation = &validation;
-    options.schedule = std::make_shared<OneCycleLR<float>>(sgd, max_lr, budget.progress_source(), 0.3, div_factor,
-                                                           final_div_factor);
+    options.schedule =
+        std::make_shared<OneCycleLR<float>>(sgd, max_lr, budget->progress_source(), 0.3, div_factor, final_div_factor);
     options.on_batch = [this](const train::BatchProgress&) {
       rates.push_back(sgd.lr());
-      progress.push_back(budget.progress());
+      progress.push_back(budget->progress());
     };
   }
   std::vector<ParameterRef<float>> make_model() {
@@ -96,15 +95,15 @@ void check_schedule_complete(const BudgetRun& run, bool from_the_start = true) {
 TEST_CASE("A run under a time budget ends within it, evaluated, with its schedule complete") {
   BudgetRun run(60);
   const train::History history = run.fit();
-  CHECK(run.budget.elapsed() <= 60);
-  CHECK(run.budget.elapsed() > 60 - 0.6);  // within a step and an evaluation of the end
+  CHECK(run.budget->elapsed() <= 60);
+  CHECK(run.budget->elapsed() > 60 - 0.6);  // within a step and an evaluation of the end
   check_schedule_complete(run);
   // 0.4 s of every 2.4 s goes to evaluation: about 60 / 2.4 = 25 epochs of 20 steps.
   CHECK(run.steps() > 480);
   CHECK(run.steps() < 500);
   CHECK(history.rows().size() == static_cast<std::size_t>((run.steps() + 19) / 20));
   CHECK(history.last().validation.count == 200);  // the final evaluation happened
-  CHECK(run.budget.training_over());
+  CHECK(run.budget->training_over());
 }
 
 TEST_CASE("A run under a time budget that slows down on the way still ends within it, its schedule complete") {
@@ -114,8 +113,8 @@ TEST_CASE("A run under a time budget that slows down on the way still ends withi
   };
   steady.fit();
   slowing.fit();
-  CHECK(slowing.budget.elapsed() <= 60);
-  CHECK(slowing.budget.elapsed() > 60 - 1.2);
+  CHECK(slowing.budget->elapsed() <= 60);
+  CHECK(slowing.budget->elapsed() > 60 - 1.2);
   check_schedule_complete(slowing);
   CHECK(slowing.steps() < steady.steps() * 0.6);  // about 250 steps against 494
 }
@@ -124,8 +123,8 @@ TEST_CASE("A time budget reserves what the evaluations after every epoch cost") 
   BudgetRun run(60);
   run.ticking->eval_cost = 0.01;  // 2 s to evaluate, as long as an epoch's training
   run.fit();
-  CHECK(run.budget.elapsed() <= 60);
-  CHECK(run.budget.elapsed() > 60 - 2.2);
+  CHECK(run.budget->elapsed() <= 60);
+  CHECK(run.budget->elapsed() > 60 - 2.2);
   check_schedule_complete(run);
   CHECK(run.steps() > 260);  // about 58 / 4 = 14.5 epochs of training
   CHECK(run.steps() < 310);
@@ -134,7 +133,7 @@ TEST_CASE("A time budget reserves what the evaluations after every epoch cost") 
 TEST_CASE("A run under a time budget ends mid-epoch when the budget does") {
   BudgetRun run(7.3);
   const train::History history = run.fit();
-  CHECK(run.budget.elapsed() <= 7.3);
+  CHECK(run.budget->elapsed() <= 7.3);
   check_schedule_complete(run);
   REQUIRE(history.rows().size() == 3);
   CHECK(history.last().train.count < 200);
@@ -159,9 +158,9 @@ TEST_CASE("A run under a time budget resumed from its checkpoint ends within the
   resumed.options.resume = true;
   const train::History history = resumed.fit();
   CHECK(history.rows().size() > 6);  // the history continues the first run's
-  CHECK(resumed.steps() < 250);       // and the resumed run trains the rest: about 333 steps in all
-  CHECK(resumed.budget.elapsed() <= seconds);
-  CHECK(resumed.budget.elapsed() > seconds - 0.6);
+  CHECK(resumed.steps() < 250);      // and the resumed run trains the rest: about 333 steps in all
+  CHECK(resumed.budget->elapsed() <= seconds);
+  CHECK(resumed.budget->elapsed() > seconds - 0.6);
   check_schedule_complete(resumed, false);
   CHECK(resumed.rates.front() > 0.9 * max_lr);  // it went on from the first run's progress, past the peak
   CHECK(history.last().elapsed_seconds > history.rows()[5].elapsed_seconds);

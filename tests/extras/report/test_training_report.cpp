@@ -27,6 +27,7 @@ train::EpochRecord epoch(int number, double train_accuracy, double test_accuracy
   r.train = {1.0 / number, train_accuracy, 0, 100};
   r.test = {1.2 / number, test_accuracy, 0, 20};
   r.seconds = 2.5;
+  r.elapsed_seconds = 180.0 * number;
   r.samples_per_second = 40;
   r.peak_memory_mb = 50;
   return r;
@@ -68,12 +69,17 @@ TEST_CASE("write_training_report writes every figure and a page that holds the r
 
   const std::string stem = folder.file("toy_run");
   CHECK(report::write_training_report(stem, run) == stem + ".report.html");
-  for (const char* figure : {"loss", "accuracy", "confusion", "predictions", "samples"}) {
+  for (const char* figure : {"loss", "accuracy", "accuracy_over_time", "confusion", "predictions", "samples"}) {
     INFO(figure);
     CHECK(read_text(stem + "." + figure + ".svg").rfind("<svg", 0) == 0);
   }
   const std::string page = read_text(stem + ".report.html");
-  CHECK(test::count_occurrences(page, "<img ") == 5);
+  CHECK(test::count_occurrences(page, "<img ") == 6);
+  // The curves over time have their x axis in minutes: the epochs ended 3 and 6 minutes in.
+  const std::string over_time = read_text(stem + ".accuracy_over_time.svg");
+  CHECK(over_time.find(">minutes<") != std::string::npos);
+  CHECK(over_time.find(">6<") != std::string::npos);
+  CHECK(read_text(stem + ".accuracy.svg").find(">6<") == std::string::npos);
   CHECK(page.find("<td>the seed&#39;s report</td><td>80.00%</td>") != std::string::npos);
   CHECK(page.find("<td>this run</td><td>75.00%</td>") != std::string::npos);  // 15 of 20
   CHECK(page.find("<td>difference</td><td>-5.00 points</td>") != std::string::npos);

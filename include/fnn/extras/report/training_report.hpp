@@ -21,15 +21,20 @@
 
 namespace fnn::report {
 
-// Loss (score = false) or the score per epoch, one curve per pass the history holds: accuracy in percent,
-// or R^2 for a regression.
-inline std::string history_chart(const train::History& history, bool score) {
+// What a history chart's x axis counts: epochs, or minutes of wall-clock time from the first step (the
+// end of each epoch's evaluations), which shows what a run's time bought.
+enum class ChartAxis { epochs, minutes };
+
+// Loss (score = false) or the score per epoch or over time, one curve per pass the history holds:
+// accuracy in percent, or R^2 for a regression.
+inline std::string history_chart(const train::History& history, bool score, ChartAxis axis = ChartAxis::epochs) {
   const bool regression = !history.empty() && history.last().train.regression();
+  const bool epochs = axis == ChartAxis::epochs;
   plot::LineChart chart;
-  chart.title = !score ? "Loss per epoch" : regression ? "R^2 per epoch" : "Accuracy per epoch";
-  chart.x_label = "epoch";
+  chart.title = std::string(!score ? "Loss" : regression ? "R^2" : "Accuracy") + (epochs ? " per epoch" : " over time");
+  chart.x_label = epochs ? "epoch" : "minutes";
   chart.y_label = !score ? "loss" : regression ? "R^2" : "accuracy (%)";
-  chart.integer_x = true;
+  chart.integer_x = epochs;
   const std::pair<const char*, train::PassResult train::EpochRecord::*> passes[] = {
       {"training", &train::EpochRecord::train},
       {"validation", &train::EpochRecord::validation},
@@ -39,7 +44,7 @@ inline std::string history_chart(const train::History& history, bool score) {
     for (const train::EpochRecord& r : history.rows()) {
       const train::PassResult& p = r.*pass;
       if (p.count == 0) continue;
-      series.x.push_back(r.epoch);
+      series.x.push_back(epochs ? r.epoch : r.elapsed_seconds / 60);
       series.y.push_back(!score ? p.loss : regression ? p.r2 : 100 * p.accuracy);
     }
     if (!series.x.empty()) chart.series.push_back(std::move(series));
@@ -176,10 +181,13 @@ inline std::vector<std::vector<std::string>> timing_rows(const train::History& h
 
 // Writes the figures and STEM.report.html; returns the report's path.
 inline std::string write_training_report(const std::string& stem, const TrainingRun& run) {
-  std::vector<Figure> figures = {{"loss", "Loss per epoch", history_chart(run.history, false)},
-                                 {"accuracy", "Accuracy per epoch", history_chart(run.history, true)},
-                                 {"confusion", "Confusion matrix on the test set",
-                                  confusion_heat_map(run.confusion, run.class_names)}};
+  const std::size_t curves = 3;  // the first figures; the confusion matrix follows them
+  std::vector<Figure> figures = {
+      {"loss", "Loss per epoch", history_chart(run.history, false)},
+      {"accuracy", "Accuracy per epoch", history_chart(run.history, true)},
+      {"accuracy_over_time", "Accuracy over wall-clock time, evaluations included",
+       history_chart(run.history, true, ChartAxis::minutes)},
+      {"confusion", "Confusion matrix on the test set", confusion_heat_map(run.confusion, run.class_names)}};
   figures.insert(figures.end(), run.figures.begin(), run.figures.end());
   for (const Figure& f : figures) write_file_atomically(stem + "." + f.name + ".svg", f.svg.data(), f.svg.size());
 
@@ -195,11 +203,11 @@ inline std::string write_training_report(const std::string& stem, const Training
     html.table({"", "test accuracy"}, {{"this run", percent(accuracy)}});
   }
   html.heading("Curves");
-  for (std::size_t i = 0; i < 2; ++i) html.figure(svg_data_uri(figures[i].svg), figures[i].caption);
+  for (std::size_t i = 0; i < curves; ++i) html.figure(svg_data_uri(figures[i].svg), figures[i].caption);
   html.heading("Test set");
-  html.figure(svg_data_uri(figures[2].svg), figures[2].caption);
+  html.figure(svg_data_uri(figures[curves].svg), figures[curves].caption);
   html.table({"class", "precision", "recall", "F1", "support"}, per_class_rows(run.confusion, run.class_names));
-  for (std::size_t i = 3; i < figures.size(); ++i) html.figure(svg_data_uri(figures[i].svg), figures[i].caption);
+  for (std::size_t i = curves + 1; i < figures.size(); ++i) html.figure(svg_data_uri(figures[i].svg), figures[i].caption);
 
   html.heading("Timing and memory per epoch");
   html.table({"epoch", "learning rate", "training accuracy", "test accuracy", "seconds", "images/s", "peak MiB"},
