@@ -33,6 +33,7 @@ struct RunResult {
   double test_accuracy = 0, validation_accuracy = 0;
   double seconds = 0;  // from the first step to the final evaluation's end
   int epochs = 0;      // begun; the last one may stop short
+  long long images = 0;  // training images seen
 };
 
 // One run of the recipe with the seed in `s`, writing its files under the name `experiment`.
@@ -70,7 +71,9 @@ RunResult train_one(const example::Settings& s, const Recipe& recipe, const exam
   if (recipe.validation > 0) std::printf("validation accuracy: %.2f%%\n", 100 * last.validation.accuracy);
   example::finish_run(s, {experiment, "vgg_like_bn", normalize, 0, last.test.accuracy}, model, history, data,
                       &classifier);
-  return {s.seed, last.test.accuracy, last.validation.accuracy, last.elapsed_seconds, last.epoch};
+  long long images = 0;
+  for (const fnn::train::EpochRecord& r : history.rows()) images += r.train.count;
+  return {s.seed, last.test.accuracy, last.validation.accuracy, last.elapsed_seconds, last.epoch, images};
 }
 
 }  // namespace
@@ -113,6 +116,7 @@ int main(int argc, char** argv) {
     if (s.quick && minutes->count() == 0) s.minutes = 0.2;
     const example::Data data = example::load_data(s);
     nlohmann::json record = example::record_metadata("budget", s, argc, argv);
+    record["library"] = "fnn";
     record["minutes"] = s.minutes;
     record["validation"] = recipe.validation;
     std::vector<RunResult> results;
@@ -130,7 +134,8 @@ int main(int argc, char** argv) {
                                 {"validation_accuracy", recipe.validation > 0 ? nlohmann::json(r.validation_accuracy)
                                                                               : nlohmann::json(nullptr)},
                                 {"seconds", r.seconds},
-                                {"epochs", r.epochs}});
+                                {"epochs", r.epochs},
+                                {"images", r.images}});
     }
     std::vector<double> accuracies;
     for (const RunResult& r : results) accuracies.push_back(r.test_accuracy);

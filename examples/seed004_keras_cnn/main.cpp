@@ -2,7 +2,8 @@
 // of 91.34% (architecture 1), 93.02% (architecture 2) and 94.8% (architecture 3, VGG-like).
 // Prints the parameter count, the confusion matrix and the per-class precision / recall / F1 table.
 // Architecture 3 has a BatchNorm after every convolution and after the dense layer: that is what the
-// seed's count of 1,677,674 parameters adds up to (--no-batchnorm removes them).
+// seed's count of 1,677,674 parameters adds up to (--no-batchnorm removes them). Architectures 1 and 2
+// are fnn's readings of the seed's outlines (fnn::models::keras_arch1 and keras_arch2).
 // fnn's own improvements, off by default: --flip (random horizontal flip), --augment (random crop with
 // padding 2 as well as the flip), --erase P (random erasing of a rectangle with probability P, as
 // torchvision's RandomErasing), --flip-average (test images classified by the mean of the outputs for

@@ -55,6 +55,16 @@ TEST_CASE("Sequential reports the layer that rejects a shape") {
                         Contains("[2, 756]"));
 }
 
+TEST_CASE("Seed 004's architectures 1 and 2 have the parameters of fnn's readings of the seed's outlines") {
+  Rng rng(6);
+  auto arch1 = models::by_name<float>("keras_arch1", rng);
+  CHECK(arch1.parameter_count() == 848330);  // the seed's Keras count
+  CHECK(arch1.output_shape({2, 1, 28, 28}) == Shape{2, 10});
+  auto arch2 = models::by_name<float>("keras_arch2", rng);
+  CHECK(arch2.parameter_count() == 495530);  // the seed reports 493,772, which no reading reaches
+  CHECK(arch2.output_shape({2, 1, 28, 28}) == Shape{2, 10});
+}
+
 TEST_CASE("The VGG-like model with Keras's defaults starts as Keras builds it") {
   Rng rng(6);
   auto model = models::by_name<double>("vgg_like_bn_keras", rng);
