@@ -110,6 +110,7 @@ int main(int argc, char** argv) {
   app.remove_option(app.get_option("--cosine"));  // each experiment has its own schedule
   app.remove_option(app.get_option("--distributed"));  // it runs the programs one after the other, not under mpirun
   app.remove_option(app.get_option("--distributed-timeout"));
+  app.remove_option(app.get_option("--export-onnx"));  // several models: each program's own flag exports one
   app.get_option("--resume")->description(
       "Continue each program from its checkpoints in the output folder; one without them starts over");
   std::vector<std::string> only;
