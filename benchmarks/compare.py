@@ -25,7 +25,7 @@ import statistics
 import subprocess
 import sys
 
-from records import default_record_path, record_metadata
+from records import record_metadata, write_record
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 MODELS = ["lenet", "mlp_dropout", "cnn_20_50", "mlp", "vgg_like_bn"]
@@ -130,12 +130,7 @@ def main():
                 "latency_us": min(by_config[c]["latency_us"] for c in torch_configurations)}
     record.update({"threads": args.threads, "rounds": args.rounds, "images": args.images,
                    "pytorch": pytorch_version, "models": models, "medians": medians, "runs": runs})
-    path = os.path.normpath(os.path.abspath(args.json or default_record_path(record)))
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "w") as f:
-        json.dump(record, f, indent=1)
-        f.write("\n")
-    print(f"record: {path}")
+    print(f"record: {write_record(record, args.json)}")
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@ docs/records/KIND/ (benchmarks/compare.py, benchmarks/tabular/compare.py), where
 them: the date (UTC), the commit and whether the tree differed from it, the CPU, and the command as a
 reader would repeat it."""
 import datetime
+import json
 import os
 import shlex
 import subprocess
@@ -53,3 +54,13 @@ def default_record_path(record):
     date = record["date"]
     suffix = "-avx512" if record["cpu"]["avx512f"] else "-avx2" if record["cpu"]["avx2"] else ""
     return os.path.join(ROOT, "docs", "records", record["kind"], date[:11] + date[11:13] + date[14:16] + "Z" + suffix + ".json")
+
+
+def write_record(record, path=None):
+    """Writes `record` as indented JSON to `path`, or else to its place under docs/records/; returns the path."""
+    path = os.path.normpath(os.path.abspath(path or default_record_path(record)))
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        json.dump(record, f, indent=1)
+        f.write("\n")
+    return path

@@ -119,8 +119,8 @@ def percent(x):
     return f"{100 * x:.2f}%"
 
 
-def reproduce_command(record):
-    """The record's command as `bash scripts/main.sh` takes it, without the options that place its files."""
+def example_arguments(record):
+    """The arguments of an example program's record, without the options that place its files and --quiet."""
     words, skip = shlex.split(record["command"])[1:], False
     kept = []
     for w in words:
@@ -130,7 +130,12 @@ def reproduce_command(record):
             skip = True
         elif w != "--quiet" and not w.startswith(("--out=", "--record=", "--data=")):
             kept.append(w)
-    return " ".join(["bash scripts/main.sh"] + [shlex.quote(w) for w in kept])
+    return [shlex.quote(w) for w in kept]
+
+
+def reproduce_command(record):
+    """The record's command as `bash scripts/main.sh` takes it."""
+    return " ".join(["bash scripts/main.sh"] + example_arguments(record))
 
 
 def table_reproduce(options):
@@ -335,8 +340,10 @@ def table_budget(options):
                      f"{len(runs)} ({seeds}) | {percent(sum(accuracies) / len(runs))} | {percent(min(accuracies))} | "
                      f"{percent(max(accuracies))} | {epochs[0]}" + (f"-{epochs[-1]}" if epochs[-1] != epochs[0] else "") + " |")
         for record in sources_of:
-            if f"`{record['command']}`" not in commands:
-                commands.append(f"`{record['command']}`")
+            command = record["command"] if library != "fnn" else " ".join(
+                ["build/release/examples/fashion_mnist_budget"] + example_arguments(record))
+            if f"`{command}`" not in commands:
+                commands.append(f"`{command}`")
     return lines + ["", f"Measured by {', '.join(commands)} on a {hardware(records[-1])}; the time runs from the first "
                         "training step to the final test accuracy, evaluations included."]
 

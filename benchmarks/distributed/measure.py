@@ -56,11 +56,7 @@ def main():
     path = records.default_record_path(record)
     if args.record_dir:
         path = os.path.join(args.record_dir, os.path.basename(path))
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "w") as f:
-        json.dump(record, f, indent=1)
-        f.write("\n")
-    print(f"record: {path}")
+    print(f"record: {records.write_record(record, path)}")
 
 
 if __name__ == "__main__":

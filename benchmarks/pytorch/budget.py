@@ -31,7 +31,7 @@ from torch import nn  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from records import default_record_path, record_metadata  # noqa: E402 (benchmarks/records.py)
+from records import record_metadata, write_record  # noqa: E402 (benchmarks/records.py)
 from seed_models import vgg_like_bn  # noqa: E402
 from throughput import load  # noqa: E402
 
@@ -191,12 +191,7 @@ def main():
                              "epochs": epochs, "images": images}]})
     print(json.dumps(record))
     if args.record:
-        path = default_record_path(record)
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "w") as f:
-            json.dump(record, f, indent=1)
-            f.write("\n")
-        print(f"record: {path}", file=sys.stderr)
+        print(f"record: {write_record(record)}", file=sys.stderr)
 
 if __name__ == "__main__":
     main()

@@ -26,7 +26,7 @@ import warnings
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from records import ROOT, default_record_path, record_metadata  # noqa: E402 (benchmarks/records.py)
+from records import ROOT, record_metadata, write_record  # noqa: E402 (benchmarks/records.py)
 
 DATA = "/usr/lib/python3/dist-packages/sklearn/datasets/data"
 
@@ -144,13 +144,8 @@ def main():
         cells = [f"{row[k]['score']:.4f}±{row[k]['standard_error']:.4f} {row[k]['seconds']:5.2f}s" for k in libraries]
         print(f"{row['table']:14} {row['metric']:9} " + " ".join(f"{c:>22}" for c in cells))
 
-    path = os.path.abspath(args.json or default_record_path(record))
-    os.makedirs(os.path.dirname(path), exist_ok=True)
     record.update({"threads": 1, "epochs": args.epochs, "seeds": args.seeds, "rows": rows})
-    with open(path, "w") as f:
-        json.dump(record, f, indent=1)
-        f.write("\n")
-    print(f"record: {path}")
+    print(f"record: {write_record(record, args.json)}")
 
 if __name__ == "__main__":
     sys.exit(main())

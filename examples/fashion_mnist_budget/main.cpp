@@ -5,11 +5,12 @@
 // BatchNorm), a one-cycle schedule up to --lr that follows the time budget's progress, so that it
 // completes however many steps the machine manages (fnn/train/time_budget.hpp), label smoothing, random
 // crops (padding 2) and horizontal flips, inputs standardised with the training set's statistics. The
-// model at the end of the budget is the one reported: no epoch is picked by its test accuracy.
+// model at the end of the budget is the one reported: no epoch is picked by its test accuracy. The
+// seed's dropout rates unless --block-dropout and --dense-dropout change them.
 // --validation F holds out a fraction F of the training images and reports the accuracy on them, for
 // choosing settings without the test set. --seeds N trains N runs with seeds --seed, --seed + 1, ...
-// and prints the mean, the lowest and the highest test accuracy; the runs go to fashion_mnist_budget.json
-// (a record, with --record DIR also in DIR).
+// and prints the mean, the lowest and the highest test accuracy; the runs go to OUT/budget-record.json
+// (a record; with --record DIR also to DIR).
 #include <algorithm>
 #include <memory>
 #include <numeric>
@@ -26,13 +27,14 @@ struct Recipe {
   double label_smoothing = 0.1;
   double validation = 0;
   bool flip_average = false;
+  fnn::models::VggDropout dropout;
 };
 
 struct RunResult {
   std::uint64_t seed = 0;
   double test_accuracy = 0, validation_accuracy = 0;
-  double seconds = 0;  // from the first step to the final evaluation's end
-  int epochs = 0;      // begun; the last one may stop short
+  double seconds = 0;    // from the first step to the final evaluation's end
+  int epochs = 0;        // begun; the last one may stop short
   long long images = 0;  // training images seen
 };
 
@@ -51,7 +53,8 @@ RunResult train_one(const example::Settings& s, const Recipe& recipe, const exam
   example::Settings evaluation = s;
   evaluation.batch_size = 500;
   auto test = example::make_loader(data.test, evaluation, normalize, false, rng);
-  fnn::Sequential<float> model = fnn::models::vgg_like<float>(rng, true);
+  fnn::Sequential<float> model =
+      fnn::models::vgg_like<float>(rng, true, fnn::models::LayerDefaults::pytorch, recipe.dropout);
   const auto sgd_options = fnn::SGDOptions().lr(s.lr).momentum(0.9).nesterov(true);
   fnn::SGD<float> sgd(fnn::weight_decay_groups(model.parameters(), recipe.weight_decay), sgd_options);
   fnn::CrossEntropyLoss<float> loss(recipe.label_smoothing);
@@ -107,6 +110,12 @@ int main(int argc, char** argv) {
                  "Hold out this fraction of the training images and report the accuracy on them")
       ->capture_default_str()
       ->check(example::number_in(0.0, 0.5));
+  app.add_option("--block-dropout", recipe.dropout.after_blocks, "Dropout rate after each conv block")
+      ->capture_default_str()
+      ->check(example::number_in(0.0, 0.99));
+  app.add_option("--dense-dropout", recipe.dropout.after_dense, "Dropout rate after the hidden dense layer")
+      ->capture_default_str()
+      ->check(example::number_in(0.0, 0.99));
   app.add_flag("--flip-average", recipe.flip_average,
                "Test-time augmentation: average the outputs for each test image and its mirror image");
   std::string record_dir;

@@ -370,14 +370,14 @@ History fit(Layer<Scalar>& model, Loss& loss, Optimizer<Scalar>& optimizer, data
   TimeBudget* const budget = options.budget.get();
   progress.epochs = budget ? 0 : options.epochs;
   progress.images = train.serves_images();
+  const double elapsed_before = history.empty() ? 0 : history.last().elapsed_seconds;
+  const clock::time_point run_start = clock::now();
   if (budget) {
     budget->start();
     budget->set_evaluation_seconds(trial_evaluation_seconds(model, {options.validation, options.test}, *budget));
     budget->evaluation_done();
   }
   const StopCondition budget_spent = [budget] { return budget && budget->training_over(); };
-  const double elapsed_before = history.empty() ? 0 : history.last().elapsed_seconds;
-  const clock::time_point run_start = clock::now();
   clock::time_point start;
   const BatchCallback after_batch = [&](Index b, Index batches, const PassResult& so_far) {
     if (budget) {

@@ -1,9 +1,9 @@
 #pragma once
 // TimeBudget: a training run that must end, evaluated, within a wall-clock time (FitOptions::budget).
 //
-//   fnn::train::TimeBudget budget(30 * 60);  // seconds, from the first training step to the last evaluation
-//   options.budget = &budget;
-//   options.schedule = std::make_shared<fnn::OneCycleLR<float>>(sgd, 0.1, budget.progress_source());
+//   // seconds, from the first training step to the end of the last evaluation
+//   options.budget = std::make_shared<fnn::train::TimeBudget>(30 * 60);
+//   options.schedule = std::make_shared<fnn::OneCycleLR<float>>(sgd, 0.1, options.budget->progress_source());
 //
 // fit() trains until what is left of the budget is what the evaluations still to come need, then ends the
 // epoch there and evaluates; a schedule that follows progress() completes its cycle as training ends. The
@@ -17,7 +17,8 @@
 // where V is one evaluation's seconds (the validation and test passes after an epoch: first a trial on a
 // few batches, then the last one measured) and P an epoch's training seconds at the recent step time.
 // progress() = T / A, never decreasing. Training stops when one more step at the recent step time would
-// pass A. A run that resumes from a checkpoint continues with the time its checkpoint had used.
+// pass A, so a run takes at least one step however short its budget. A run that resumes from a
+// checkpoint continues with the time its checkpoint had used.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
