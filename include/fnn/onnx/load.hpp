@@ -183,15 +183,15 @@ class GraphReader {
  public:
   GraphReader(const ::onnx::ModelProto& model, Rng& rng) : graph_(model.graph()), rng_(rng) {
     read_opset(model);
+    if (graph_.output_size() != 1) {  // before anything reads graph_.output(0)
+      throw IoError("the graph has " + std::to_string(graph_.output_size()) + " outputs; fnn reads one");
+    }
     for (const ::onnx::TensorProto& t : graph_.initializer()) add_constant(t.name(), t);
     used_.assign(static_cast<std::size_t>(graph_.node_size()), false);
     for (int i = 0; i < graph_.node_size(); ++i) index_node(i);
     fuse_activations();
     read_input();
     for (const auto& [name, c] : constants_) constant_budget_ += 2 * c.numel();
-    if (graph_.output_size() != 1) {
-      throw IoError("the graph has " + std::to_string(graph_.output_size()) + " outputs; fnn reads one");
-    }
   }
 
   Sequential<Scalar> read() {
