@@ -71,6 +71,7 @@
 #include "fnn/data/tensor_dataset.hpp"
 #include "fnn/data/tensor_loader.hpp"
 
+#include "fnn/distributed/batchnorm.hpp"
 #include "fnn/distributed/communicator.hpp"
 #include "fnn/distributed/replicas.hpp"
 

@@ -49,3 +49,12 @@ TEST_CASE("Rng forks are independent streams fixed by the parent seed") {
   CHECK(fa.next() == fb.next());
   CHECK(fa.next() != a.next());
 }
+
+// The values of the xoshiro authors' reference jump, run in an independent (Python) implementation.
+TEST_CASE("Rng::jump advances by 2^128 draws as the reference jump does") {
+  fnn::Rng rng(42);
+  rng.jump();
+  CHECK(rng.next() == 0x50086ef83cbf4f4aULL);
+  rng.jump();
+  CHECK(rng.next() == 0x1f591f213a3cb979ULL);
+}

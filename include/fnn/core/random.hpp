@@ -66,6 +66,23 @@ class Rng {
   // user seed fixes every stream.
   Rng fork() { return Rng(next()); }
 
+  // Advances the generator by 2^128 draws (the xoshiro authors' jump): generators jumped 0, 1, 2, ...
+  // times from one state draw streams that never overlap, one per process of a data-parallel run.
+  void jump() {
+    static constexpr State polynomial = {0x180ec6d33cfd0abaULL, 0xd5a61266f0c9392cULL, 0xa9582618e03fc9aaULL,
+                                         0x39abdc4529b1661cULL};
+    State jumped{};
+    for (const std::uint64_t word : polynomial) {
+      for (int bit = 0; bit < 64; ++bit) {
+        if ((word >> bit) & 1) {
+          for (int i = 0; i < 4; ++i) jumped[i] ^= state_[i];
+        }
+        next();
+      }
+    }
+    state_ = jumped;
+  }
+
   const State& state() const { return state_; }
   void set_state(const State& state) { state_ = state; }
 

@@ -16,7 +16,9 @@
 // order and one for augmentation, so the same seed gives the same batches, and switching augmentation
 // on or off does not change the order. Before a batch is converted, one seed per sample is drawn from
 // the augmentation generator in sample order; the samples are then converted and augmented in
-// parallel, each from its own seed, so the result does not depend on the number of threads.
+// parallel, each from its own seed, so the result does not depend on the number of threads. In
+// data-parallel training (Loader::shard) every process draws the seeds of the whole batch and keeps its
+// part's: a sample is augmented as one process would augment it, whatever the number of processes.
 //
 // Allocation: the loader's own buffers are sized once; after the first batch, next() allocates nothing.
 #include <array>
@@ -113,7 +115,13 @@ class DataLoader final : public Loader<Scalar> {
     for (Index b = 0; b < n_batch; ++b) {
       const auto i = static_cast<std::size_t>(batch.indices[static_cast<std::size_t>(b)]);
       batch.labels[static_cast<std::size_t>(b)] = dataset_->labels()[i];
-      if (augment) seeds_[static_cast<std::size_t>(b)] = augment_rng_.next();
+    }
+    if (augment) {
+      const Index first = this->part_start();
+      for (Index b = 0; b < this->global_batch(); ++b) {
+        const std::uint64_t seed = augment_rng_.next();
+        if (b >= first && b < first + n_batch) seeds_[static_cast<std::size_t>(b - first)] = seed;
+      }
     }
 
     const std::uint8_t* source = dataset_->pixels().data();

@@ -82,8 +82,10 @@ class Loader {
     rank_ = rank;
     ranks_ = ranks;
   }
-  // The size of the whole batch that the last next() served this process's part of.
+  // The size of the whole batch that the last next() served this process's part of, and where that part
+  // starts in it.
   Index global_batch() const { return global_batch_; }
+  Index part_start() const { return part_start_; }
 
   // The sample order of the current epoch.
   const std::vector<Index>& order() const { return order_; }
@@ -98,7 +100,8 @@ class Loader {
     if (remaining <= 0 || (batch_.drop_last && remaining < batch_.batch_size)) return false;
     global_batch_ = std::min(batch_.batch_size, remaining);
     const auto start = order_.begin() + static_cast<std::ptrdiff_t>(position_);
-    batch.indices.assign(start + global_batch_ * rank_ / ranks_, start + global_batch_ * (rank_ + 1) / ranks_);
+    part_start_ = global_batch_ * rank_ / ranks_;
+    batch.indices.assign(start + part_start_, start + global_batch_ * (rank_ + 1) / ranks_);
     fill(batch);
     position_ += global_batch_;
     return true;
@@ -149,7 +152,7 @@ class Loader {
   Rng order_rng_;
   std::vector<Index> order_;
   Index position_ = 0, epoch_ = 0;
-  Index global_batch_ = 0;
+  Index global_batch_ = 0, part_start_ = 0;
   Index rank_ = 0, ranks_ = 1;  // this process's part of every batch
 };
 

@@ -30,6 +30,7 @@
 #include <utility>
 
 #include "fnn/data/loader.hpp"
+#include "fnn/distributed/batchnorm.hpp"
 #include "fnn/distributed/communicator.hpp"
 #include "fnn/distributed/replicas.hpp"
 #include "fnn/distributed/shared_state.hpp"
@@ -224,8 +225,11 @@ using StopCondition = std::function<bool()>;
 // One training pass over `loader`. With a communicator of several processes, `loader` serves this
 // process's part of every batch (Loader::shard), the gradients are averaged over the processes before
 // every step, and the pass's figures are summed over them; the model must start identical on every
-// process (distributed::synchronise_replicas), and then stays so. `stop` can end the pass early; every
-// process must then give the same answer after the same batch.
+// process (distributed::synchronise_replicas), and then stays so. Each process draws its own random
+// numbers (distributed::separate_random_streams). A process whose part of a short last batch is empty
+// still runs it forward and backward when the model's synchronised BatchNorm layers exchange statistics,
+// since the others wait for it there. `stop` can end the pass early; every process must then give the
+// same answer after the same batch.
 template <class Scalar, class Loss>
 PassResult train_epoch(Layer<Scalar>& model, Loss& loss, Optimizer<Scalar>& optimizer,
                        data::Loader<Scalar>& loader, const BatchCallback& on_batch = {},
@@ -237,6 +241,9 @@ PassResult train_epoch(Layer<Scalar>& model, Loss& loss, Optimizer<Scalar>& opti
   distributed::SingleProcess single;
   distributed::Communicator& processes = comm ? *comm : single;
   distributed::GradientAverager<Scalar> averager(model.parameters(), processes);
+  distributed::separate_random_streams(model, processes);
+  const bool empty_parts_exchange = distributed::exchanges_in_forward(model);
+  Tensor<Scalar> no_gradient;
   data::Batch<Scalar> batch;
   loader.start_epoch();
   const Index batches = loader.batches_per_epoch();
@@ -247,6 +254,9 @@ PassResult train_epoch(Layer<Scalar>& model, Loss& loss, Optimizer<Scalar>& opti
         const Tensor<Scalar>& outputs = model.forward(batch.inputs);
         meter.add(static_cast<double>(batch_loss(loss, outputs, batch)), outputs, batch);
         model.backward(loss.backward());
+      } else if (empty_parts_exchange) {
+        no_gradient.resize(model.forward(batch.inputs).shape());
+        model.backward(no_gradient);
       }
       averager.average(batch.size(), loader.global_batch());
       optimizer.step();
@@ -290,6 +300,9 @@ struct FitOptions {
   // the training figures; rank 0 alone writes the checkpoint. Validation and test run whole on every
   // process. Null: this process alone.
   distributed::Communicator* communicator = nullptr;
+  // With a communicator: every BatchNorm of the model takes its training statistics over the processes
+  // (distributed::synchronise_batchnorm) for the run, as torch.nn.SyncBatchNorm; else each process's own.
+  bool synchronise_batchnorm = false;
   std::function<void(const EpochRecord&)> on_epoch;    // reporting
   std::function<void(const BatchProgress&)> on_batch;  // progress within an epoch
 };
@@ -360,6 +373,21 @@ History fit(Layer<Scalar>& model, Loss& loss, Optimizer<Scalar>& optimizer, data
     train.shard(options.communicator->rank(), options.communicator->size());
     distributed::synchronise_replicas(model, *options.communicator);
   }
+  if (options.synchronise_batchnorm && !options.communicator) {
+    throw UsageError("fnn::train::fit: synchronise_batchnorm needs a communicator");
+  }
+  // The model's BatchNorm layers exchange with the processes for this run only: the communicator need
+  // not outlive it.
+  struct BatchNormSynchronisation {
+    BatchNormSynchronisation(Layer<Scalar>& model, distributed::Communicator* comm) : model(model), on(comm) {
+      if (on) distributed::synchronise_batchnorm(model, comm);
+    }
+    ~BatchNormSynchronisation() {
+      if (on) distributed::synchronise_batchnorm(model, static_cast<distributed::Communicator*>(nullptr));
+    }
+    Layer<Scalar>& model;
+    bool on;
+  } const batchnorm_synchronisation(model, options.synchronise_batchnorm ? options.communicator : nullptr);
   const bool writes_checkpoint =
       !options.checkpoint.empty() && (!options.communicator || options.communicator->rank() == 0);
   // Training splits every batch between the threads where the model computes each sample by itself.
