@@ -88,9 +88,14 @@ void add_settings_flags(CLI::App& app, Settings& s) {
   app.add_flag("--quiet", s.quiet, "No progress line during an epoch and no line after it");
   app.add_option("--export-onnx", s.export_onnx, "Also write the trained model as an ONNX file (opset 13)")
       ->check(onnx_export_possible());
-  app.add_flag("--distributed", s.distributed,
-               "Train data-parallel on the processes mpirun starts (mpirun -np 2 PROGRAM --distributed); OpenMP "
-               "threads per process: the cores over the processes on the machine");
+  CLI::Option* distributed =
+      app.add_flag("--distributed", s.distributed,
+                   "Train data-parallel on the processes mpirun starts (mpirun -np 2 PROGRAM --distributed); OpenMP "
+                   "threads per process: the cores over the processes on the machine");
+  app.add_flag("--sync-batchnorm", s.sync_batchnorm,
+               "With --distributed: BatchNorm takes its statistics over every process's part of the batch, as one "
+               "process with the whole batch (else each process's own)")
+      ->needs(distributed);
   app.add_option("--distributed-timeout", s.distributed_timeout,
                  "Seconds a process waits for the others in one exchange before it ends the job")
       ->capture_default_str()
@@ -205,6 +210,7 @@ fnn::train::FitOptions<float> fit_options(
 void print_test_metrics(const fnn::metrics::ConfusionMatrix& confusion, bool per_class_report) {
   if (confusion.total() == 0) return;  // a process of a distributed run other than rank 0 (finish_run)
   const auto& names = fnn::data::fashion_mnist_class_names();
+  options.synchronise_batchnorm = s.sync_batchnorm;
   std::cout << '\n';
   confusion.print(std::cout, names);
   if (per_class_report) {

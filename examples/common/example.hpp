@@ -71,6 +71,7 @@ struct Settings {
   std::string export_onnx;  // also write the trained model there as ONNX (onnx_export.hpp)
   bool distributed = false;           // train data-parallel on the processes mpirun started (distributed.hpp)
   double distributed_timeout = 600;   // seconds a process waits in a collective before ending the job
+  bool sync_batchnorm = false;        // with --distributed: BatchNorm's statistics over every process
   fnn::distributed::Communicator* processes = nullptr;  // with --distributed, set by prepare
   const CLI::App* app = nullptr;  // the flags as given, for the report
 
