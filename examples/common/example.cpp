@@ -198,6 +198,7 @@ fnn::train::FitOptions<float> fit_options(
   }
   options.check_finite = s.finite_checks;
   options.communicator = s.processes;
+  options.synchronise_batchnorm = s.sync_batchnorm;
   if (s.cosine) options.schedule = std::make_shared<fnn::CosineAnnealingLR<float>>(optimizer, s.epochs);
   if (!experiment.empty()) {
     options.checkpoint = s.out_dir + "/" + experiment + ".checkpoint";
@@ -210,7 +211,6 @@ fnn::train::FitOptions<float> fit_options(
 void print_test_metrics(const fnn::metrics::ConfusionMatrix& confusion, bool per_class_report) {
   if (confusion.total() == 0) return;  // a process of a distributed run other than rank 0 (finish_run)
   const auto& names = fnn::data::fashion_mnist_class_names();
-  options.synchronise_batchnorm = s.sync_batchnorm;
   std::cout << '\n';
   confusion.print(std::cout, names);
   if (per_class_report) {
