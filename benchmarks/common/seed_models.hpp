@@ -77,12 +77,23 @@ class Trainer {
   }
 
   // One training epoch through the library's own loop (fnn::train::train_epoch), as fit() runs it; with
-  // `processes`, this process's part of a data-parallel epoch (the loader sharded, the replicas in step).
+  // `processes`, this process's part of a data-parallel epoch (the loader sharded, the replicas in step);
+  // with `tuner`, the threads follow the machine's load as in fit().
   fnn::train::PassResult train_epoch(fnn::data::DataLoader<float>& loader,
-                                     fnn::distributed::Communicator* processes = nullptr) {
+                                     fnn::distributed::Communicator* processes = nullptr,
+                                     fnn::train::ThreadTuner* tuner = nullptr) {
     parallel_.set_finite_checks(true);
-    if (spec_.log_softmax_output) return fnn::train::train_epoch(parallel_, nll_, *optimizer_, loader, {}, processes);
-    return fnn::train::train_epoch(parallel_, cross_entropy_, *optimizer_, loader, {}, processes);
+    fnn::train::BatchCallback after_batch;
+    if (tuner) {
+      tuner->start_pass();
+      after_batch = [tuner](fnn::Index, fnn::Index, const fnn::train::PassResult& so_far) {
+        tuner->step_done(so_far.count);
+      };
+    }
+    if (spec_.log_softmax_output) {
+      return fnn::train::train_epoch(parallel_, nll_, *optimizer_, loader, after_batch, processes);
+    }
+    return fnn::train::train_epoch(parallel_, cross_entropy_, *optimizer_, loader, after_batch, processes);
   }
 
   fnn::Sequential<float>& model() { return model_; }

@@ -1,6 +1,9 @@
 #include <catch2/catch.hpp>
 #include <functional>
 #include <memory>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "support/random_tensor.hpp"
 
@@ -13,9 +16,13 @@ struct Pass {
   std::vector<Tensor<double>> grads;
 };
 
-// One forward and backward of a fresh layer (made by `make` from the same seed) with `threads` threads.
-Pass run(const std::function<std::unique_ptr<Layer<double>>(Rng&)>& make, const Tensor<double>& x, int threads) {
+using MakeLayer = std::function<std::unique_ptr<Layer<double>>(Rng&)>;
+
+// One forward and backward of a fresh layer (made by `make` from the same seed) with `threads` threads,
+// `active` of them running the loops' parts (0: all).
+Pass run(const MakeLayer& make, const Tensor<double>& x, int threads, int active = 0) {
   set_num_threads(threads);
+  set_active_threads(active);
   Rng rng(5);
   auto layer = make(rng);
   Pass p;
@@ -28,8 +35,7 @@ Pass run(const std::function<std::unique_ptr<Layer<double>>(Rng&)>& make, const 
 }
 
 // The split between threads changes nothing but the order of a few sums: results agree to rounding.
-void require_thread_count_invariant(const std::function<std::unique_ptr<Layer<double>>(Rng&)>& make,
-                                    const Shape& input_shape) {
+void require_thread_count_invariant(const MakeLayer& make, const Shape& input_shape) {
   Rng rng(4);
   const auto x = test::random_normal(input_shape, rng);
   const Pass one = run(make, x, 1), two = run(make, x, 2);
@@ -73,6 +79,56 @@ TEST_CASE("Layers give the same results on one and two threads at sizes that spl
   require_thread_count_invariant([](Rng&) { return std::make_unique<LeakyReLU<double>>(); }, {16, 8, 48, 48});
   require_thread_count_invariant([](Rng&) { return std::make_unique<Identity<double>>(); }, {16, 8, 48, 48});
   require_thread_count_invariant([](Rng&) { return std::make_unique<Softmax<double>>(); }, {3000, 100});
+}
+
+namespace {
+
+// A model that splits the batch between its threads (DataParallel), owning what it wraps.
+class OwnedDataParallel final : public Layer<double> {
+ public:
+  explicit OwnedDataParallel(Rng& rng) {
+    model_.add(Linear<double>(300, 64, rng));
+    model_.add(ReLU<double>());
+    model_.add(Linear<double>(64, 10, rng));
+  }
+  std::string name() const override { return parallel_.name(); }
+  Shape output_shape(const Shape& in) const override { return parallel_.output_shape(in); }
+  const Tensor<double>& forward(const Tensor<double>& x) override { return parallel_.forward(x); }
+  const Tensor<double>& backward(const Tensor<double>& dy) override { return parallel_.backward(dy); }
+  void visit_children(ChildVisitor<double>& visit) override { visit("", parallel_); }
+
+ private:
+  Sequential<double> model_;
+  DataParallel<double> parallel_{model_};
+};
+
+}  // namespace
+
+// ThreadTuner runs the loops on fewer threads while another program takes a core; the parts stay as many
+// as the threads set, so nothing may change but the speed.
+TEST_CASE("Fewer threads running a loop's parts give the same results bit for bit") {
+  const std::vector<std::pair<MakeLayer, Shape>> cases{
+      {[](Rng& r) { return std::make_unique<Conv2d<double>>(3, 16, 3, r, 1, 1); }, {9, 3, 24, 24}},
+      {[](Rng&) { return std::make_unique<BatchNorm2d<double>>(8); }, {16, 8, 48, 48}},
+      {[](Rng& r) { return std::make_unique<Linear<double>>(300, 70, r); }, {90, 300}},
+      {[](Rng&) { return std::make_unique<MaxPool2d<double>>(2); }, {16, 8, 48, 48}},
+      {[](Rng& r) { return std::make_unique<OwnedDataParallel>(r); }, {64, 300}},
+  };
+  for (const auto& [make, shape] : cases) {
+    Rng rng(4);
+    const auto x = test::random_normal(shape, rng);
+    const Pass all = run(make, x, 2), one_running = run(make, x, 2, 1);
+    INFO(make(rng)->name() << " on " << shape.str());
+    CHECK(max_abs_diff(all.output, one_running.output) == 0);
+    CHECK(max_abs_diff(all.grad_input, one_running.grad_input) == 0);
+    for (std::size_t i = 0; i < all.grads.size(); ++i) CHECK(max_abs_diff(all.grads[i], one_running.grads[i]) == 0);
+  }
+  CHECK(active_threads() == num_threads());  // set_num_threads lifts the limit
+  // The comparison can fail: one part instead of two sums the convolution's weight gradient in another order.
+  Rng rng(4);
+  const auto x = test::random_normal({9, 3, 24, 24}, rng);
+  const MakeLayer conv = [](Rng& r) { return std::make_unique<Conv2d<double>>(3, 16, 3, r, 1, 1); };
+  CHECK(max_abs_diff(run(conv, x, 2).grads[0], run(conv, x, 1).grads[0]) > 0);
 }
 
 namespace {

@@ -8,6 +8,7 @@
 // and inside fnn's loops it would be nested parallelism.
 #include <Eigen/Core>
 #include <algorithm>
+#include <atomic>
 
 #include "fnn/core/shape.hpp"
 
@@ -17,7 +18,12 @@
 
 namespace fnn {
 
-// Sets the number of threads for fnn's loops; n < 1 means 1. Eigen's own threading is switched off.
+namespace detail {
+inline std::atomic<int> active_thread_limit{0};  // 0: no limit
+}
+
+// Sets the number of threads for fnn's loops; n < 1 means 1. Eigen's own threading is switched off, and
+// a limit set by set_active_threads is lifted.
 inline void set_num_threads(int n) {
 #ifdef _OPENMP
   omp_set_num_threads(n < 1 ? 1 : n);
@@ -25,16 +31,29 @@ inline void set_num_threads(int n) {
   (void)n;
 #endif
   Eigen::setNbThreads(1);
+  detail::active_thread_limit.store(0, std::memory_order_relaxed);
 }
 
-// The threads fnn's loops use here: 1 inside a parallel region (DataParallel's shares of a batch, or a
-// region of the caller's own), where every thread runs its loops alone.
+// The parts fnn's loops divide their work into here: the threads set, or 1 inside a parallel region
+// (DataParallel's shares of a batch, fnn's own loops, or a region of the caller's own, even a region of
+// one thread), where every thread runs its loops alone.
 inline int num_threads() {
 #ifdef _OPENMP
-  return omp_in_parallel() ? 1 : omp_get_max_threads();
+  return omp_get_level() > 0 ? 1 : omp_get_max_threads();
 #else
   return 1;
 #endif
+}
+
+// How many threads run those parts: num_threads(), or fewer while set_active_threads(n) limits them (n < 1
+// lifts the limit). A loop's parts stay num_threads() whatever the number of threads that run them, each
+// part with its own buffers, so that every result is the same bit for bit: a limit changes the speed
+// alone. ThreadTuner sets it when another program takes a core, whose thread would make the others wait
+// for it at every barrier.
+inline void set_active_threads(int n) { detail::active_thread_limit.store(n < 1 ? 0 : n, std::memory_order_relaxed); }
+inline int active_threads() {
+  const int limit = detail::active_thread_limit.load(std::memory_order_relaxed);
+  return limit > 0 ? std::min(limit, num_threads()) : num_threads();
 }
 
 // Inside a parallel region: the calling thread's index in its team, and the team's size (0 and 1 outside).
@@ -79,8 +98,8 @@ inline void split_range(Index n, int parts, int part, Index align, Index& first,
   last = std::min(n, end_block * align);
 }
 
-// Calls body(first, last) for one contiguous piece of [0, n) per thread, in parallel when `work` is
-// worth it; otherwise once for the whole range.
+// Calls body(first, last) for one contiguous piece of [0, n) per part (num_threads() parts), on the
+// active threads in parallel when `work` is worth it; otherwise once for the whole range.
 template <class Body>
 void parallel_ranges(Index n, double work, Index align, Body&& body) {
   static const bool eigen_single_threaded = (Eigen::setNbThreads(1), true);
@@ -91,7 +110,7 @@ void parallel_ranges(Index n, double work, Index align, Body&& body) {
     if (n > 0) body(Index{0}, n);
     return;
   }
-#pragma omp parallel num_threads(threads)
+#pragma omp parallel num_threads(std::min(threads, active_threads()))
   {
     const int team = team_size();
     for (int part = team_index(); part < threads; part += team) {

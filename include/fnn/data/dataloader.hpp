@@ -26,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "fnn/core/parallel.hpp"
 #include "fnn/core/random.hpp"
 #include "fnn/core/tensor.hpp"
 #include "fnn/data/augment.hpp"
@@ -127,7 +128,7 @@ class DataLoader final : public Loader<Scalar> {
     const std::uint8_t* source = dataset_->pixels().data();
     Scalar* images = batch.inputs.data();
     const Index* indices = batch.indices.data();
-#pragma omp parallel for schedule(static) if (n_batch * pixels >= 16384)
+#pragma omp parallel for schedule(static) num_threads(active_threads()) if (n_batch * pixels >= 16384)
     for (Index b = 0; b < n_batch; ++b) {
       Scalar* image = images + b * pixels;
       detail::convert_image(source + indices[b] * pixels, pixels, table_, image);

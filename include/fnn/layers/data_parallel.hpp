@@ -107,7 +107,7 @@ class DataParallel final : public Layer<Scalar> {
   void for_each_share(Share&& share, After&& after) {
     const Index batch = input_shape_[0];
     std::fill(errors_.begin(), errors_.end(), nullptr);
-#pragma omp parallel num_threads(shares_)
+#pragma omp parallel num_threads(std::min(shares_, active_threads()))
     {
       const int team = team_size(), member = team_index();
       for (int s = member; s < shares_; s += team) {

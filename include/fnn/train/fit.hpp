@@ -25,6 +25,7 @@
 #include <functional>
 #include <initializer_list>
 #include <memory>
+#include <optional>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -44,6 +45,7 @@
 #include "fnn/optim/optimizer.hpp"
 #include "fnn/train/checkpoint.hpp"
 #include "fnn/train/history.hpp"
+#include "fnn/train/thread_tuner.hpp"
 #include "fnn/train/time_budget.hpp"
 
 namespace fnn::train {
@@ -295,6 +297,9 @@ struct FitOptions {
   std::string checkpoint;                              // when set, the run is saved there after every epoch
   bool resume = false;                                 // continue the run saved in `checkpoint`
   bool check_finite = true;                            // check every layer's output and gradient too
+  // Fewer threads while another program takes a core, more when it leaves (ThreadTuner): the results are
+  // the same bit for bit either way.
+  bool tune_threads = true;
   // Data-parallel training across processes (fnn/distributed/mpi.hpp): fit gives every process rank 0's
   // model, shards the training loader, averages the gradients of every step over the processes and sums
   // the training figures; rank 0 alone writes the checkpoint. Validation and test run whole on every
@@ -406,8 +411,11 @@ History fit(Layer<Scalar>& model, Loss& loss, Optimizer<Scalar>& optimizer, data
     budget->evaluation_done();
   }
   const StopCondition budget_spent = [budget] { return budget && budget->training_over(); };
+  std::optional<ThreadTuner> tuner;
+  if (options.tune_threads) tuner.emplace();
   clock::time_point start;
   const BatchCallback after_batch = [&](Index b, Index batches, const PassResult& so_far) {
+    if (tuner) tuner->step_done(so_far.count);
     if (budget) {
       budget->step_done(batches);
       if (options.communicator) budget->agree(*options.communicator);
@@ -428,6 +436,7 @@ History fit(Layer<Scalar>& model, Loss& loss, Optimizer<Scalar>& optimizer, data
     r.lr = optimizer.lr();
     progress.epoch = epoch;
     start = clock::now();
+    if (tuner) tuner->start_pass();
     double evaluations_from = 0;
     try {
       r.train = train_epoch(parallel, loss, optimizer, train, after_batch, options.communicator, budget_spent);

@@ -20,7 +20,6 @@
 // pass A, so a run takes at least one step however short its budget. A run that resumes from a
 // checkpoint continues with the time its checkpoint had used.
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <functional>
 #include <string>
@@ -29,17 +28,13 @@
 #include "fnn/core/shape.hpp"
 #include "fnn/distributed/communicator.hpp"
 #include "fnn/io/state_dict.hpp"
+#include "fnn/train/clock.hpp"
 
 namespace fnn::train {
 
-// Seconds on the steady clock: TimeBudget's clock unless a test gives it another.
-inline double steady_seconds() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
-
 class TimeBudget {
  public:
-  using Clock = std::function<double()>;  // seconds, from any origin
+  using Clock = train::Clock;
 
   explicit TimeBudget(double seconds, Clock clock = steady_seconds) : seconds_(seconds), clock_(std::move(clock)) {
     if (!(seconds > 0) || !std::isfinite(seconds)) {
