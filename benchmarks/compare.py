@@ -15,8 +15,11 @@ Every run writes its record: the date (UTC), the commit, the CPU (model, cores, 
 the threads, the command, every run of every round, the medians and the ratios, as JSON, by default to
 docs/records/compare/DATE-CPU.json, where scripts/tables.py finds it to regenerate the docs' tables.
 
+With --matmul-precision bfloat16, fnn's runs take bfloat16 products (fnn_throughput --matmul-precision,
+where the build has AVX512-BF16; each run reports the precision it took); PyTorch's stay float32.
+
 Usage: benchmarks/compare.py --fnn build/release/benchmarks/fnn_throughput [--rounds 3] [--images N]
-       [--models lenet mlp ...] [--json record.json]
+       [--models lenet mlp ...] [--matmul-precision bfloat16] [--json record.json]
 """
 import argparse
 import json
@@ -53,6 +56,8 @@ def main():
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--images", type=int, default=0, help="training images per timed pass (0: the full epoch)")
     parser.add_argument("--models", nargs="+", default=MODELS, choices=MODELS)
+    parser.add_argument("--matmul-precision", choices=["float32", "bfloat16"], default="float32",
+                        help="operands of fnn's float products")
     parser.add_argument("--json", help="write the record here instead of docs/records/compare/DATE-CPU.json")
     args = parser.parse_args()
     record = record_metadata("compare", "benchmarks/compare.py", sys.argv[1:], ("--json", "--fnn", "--python"))
@@ -63,9 +68,10 @@ def main():
         print(f"compare: PyTorch is not importable by {args.python} (Debian: apt-get install python3-torch); "
               "measuring fnn only", file=sys.stderr)
     common = ["--images", str(args.images)]
+    fnn_common = common + ["--matmul-precision", args.matmul_precision]
     configurations = {
-        "fnn": lambda m: run_json([args.fnn, "--model", m, "--threads", str(args.threads)] + common),
-        "fnn_1_thread": lambda m: run_json([args.fnn, "--model", m, "--threads", "1"] + common),
+        "fnn": lambda m: run_json([args.fnn, "--model", m, "--threads", str(args.threads)] + fnn_common),
+        "fnn_1_thread": lambda m: run_json([args.fnn, "--model", m, "--threads", "1"] + fnn_common),
     }
     if with_torch:
         script = os.path.join(HERE, "pytorch", "throughput.py")
@@ -129,6 +135,7 @@ def main():
                                                    for c in torch_configurations),
                 "latency_us": min(by_config[c]["latency_us"] for c in torch_configurations)}
     record.update({"threads": args.threads, "rounds": args.rounds, "images": args.images,
+                   "matmul_precision": args.matmul_precision,
                    "pytorch": pytorch_version, "models": models, "medians": medians, "runs": runs})
     print(f"record: {write_record(record, args.json)}")
 

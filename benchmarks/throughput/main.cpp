@@ -6,6 +6,8 @@
 //   latency_us                   one test image through the model in eval mode (median)
 //   train_peak_rss_mb            the process's peak resident memory after training (before inference)
 //   peak_rss_mb                  the process's peak resident memory at the end
+//   matmul_precision             the precision the float products took (--matmul-precision bfloat16 is
+//                                float32 in a build without AVX512-BF16)
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
@@ -71,11 +73,17 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   app.add_option("--data", data_dir, "Fashion-MNIST folder")->capture_default_str();
+  std::string precision = "float32";
+  app.add_option("--matmul-precision", precision, "Operands of the float products")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"float32", "bfloat16"}));
   CLI11_PARSE(app, argc, argv);
 
   try {
     const bench::SeedModel& spec = bench::seed_model(model_name);
     fnn::set_num_threads(threads);
+    fnn::set_float32_matmul_precision(precision == "bfloat16" ? fnn::MatmulPrecision::bfloat16
+                                                               : fnn::MatmulPrecision::float32);
     const fnn::data::Dataset train = first_images(fnn::data::load_fashion_mnist(data_dir, true), images);
     const fnn::data::Dataset test = fnn::data::load_fashion_mnist(data_dir, false);
     bench::Trainer trainer(spec, 1);
@@ -118,6 +126,7 @@ int main(int argc, char** argv) {
         {"latency_us", single_seconds * 1e6},
         {"train_peak_rss_mb", train_peak_mb},
         {"peak_rss_mb", fnn::train::peak_resident_mb()},
+        {"matmul_precision", fnn::to_string(fnn::float32_matmul_precision_in_use())},
     };
     std::printf("%s\n", result.dump().c_str());
   } catch (const std::exception& e) {

@@ -86,6 +86,11 @@ void add_settings_flags(CLI::App& app, Settings& s) {
                "Stop at the first NaN or infinity in any layer's output or gradient (default; the loss is always checked)")
       ->default_str("true");  // for the report and summary, which list the defaults too
   app.add_flag("--quiet", s.quiet, "No progress line during an epoch and no line after it");
+  app.add_option("--matmul-precision", s.matmul_precision,
+                 "Operands of the float matrix products (convolutions, linear layers): float32, or bfloat16 summed "
+                 "in float32 where the build has AVX512-BF16 (elsewhere float32, with a note)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"float32", "bfloat16"}));
   app.add_option("--export-onnx", s.export_onnx, "Also write the trained model as an ONNX file (opset 13)")
       ->check(onnx_export_possible());
   CLI::Option* distributed =
@@ -137,6 +142,12 @@ int run(CLI::App& app, int argc, char** argv, const std::function<void()>& body)
 void prepare(Settings& s, const std::string& default_out) {
   start_processes(s);
   fnn::set_num_threads(s.threads);
+  fnn::set_float32_matmul_precision(s.matmul_precision == "bfloat16" ? fnn::MatmulPrecision::bfloat16
+                                                                      : fnn::MatmulPrecision::float32);
+  if (fnn::to_string(fnn::float32_matmul_precision_in_use()) != s.matmul_precision) {
+    std::cerr << "note: --matmul-precision " << s.matmul_precision
+              << " needs a build for a CPU with AVX512-BF16; the products stay float32\n";
+  }
   if (s.quick && !s.epochs_given) s.epochs = 1;
   if (s.out_dir.empty()) s.out_dir = default_out;
   if (!s.writes_files()) return;

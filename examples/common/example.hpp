@@ -68,6 +68,7 @@ struct Settings {
   bool resume = false;  // continue from the checkpoint in the output folder
   bool finite_checks = true;
   bool quiet = false;   // no progress line and no line per epoch
+  std::string matmul_precision = "float32";  // of float products' operands: float32 or bfloat16
   std::string export_onnx;  // also write the trained model there as ONNX (onnx_export.hpp)
   bool distributed = false;           // train data-parallel on the processes mpirun started (distributed.hpp)
   double distributed_timeout = 600;   // seconds a process waits in a collective before ending the job
