@@ -348,7 +348,28 @@ def table_budget(options):
                         "training step to the final test accuracy, evaluations included."]
 
 
-TABLES = {"budget": table_budget, "distributed-cost": table_distributed_cost, "distributed-scaling": table_distributed_scaling, "compile": table_compile, "tabular": table_tabular, "reproduce": table_reproduce, "compare": table_compare, "compare-summary": table_compare_summary,
+COMPETING_LOAD_CONFIGURATIONS = {
+    "tuned": "fnn as `fit` trains (ThreadTuner)", "fixed": "fnn, every thread throughout",
+    "passive": "fnn, every thread throughout, `OMP_WAIT_POLICY=PASSIVE`",
+    "pytorch_passive": "PyTorch, `OMP_WAIT_POLICY=PASSIVE`"}
+
+
+def table_competing_load(options):
+    records = load_records("competing-load")
+    if not records:
+        raise SystemExit(f"no competing-load record in {os.path.join(RECORDS, 'competing-load')}")
+    record = records[-1]
+    lines = ["| model | configuration | idle | one core busy | slowdown |", "|---|---|---|---|---|"]
+    for name in MODELS:
+        for configuration, s in record["summary"].get(name, {}).items():
+            label = COMPETING_LOAD_CONFIGURATIONS.get(configuration, f"fnn, `GOMP_SPINCOUNT={configuration[5:]}`")
+            lines.append(f"| {MODELS[name]} | {label} | {count(s['idle'])} images/s | {count(s['busy'])} images/s | "
+                         f"{s['slowdown']:.2f}x |")
+    return lines + ["", f"Training images/s, medians of {record['rounds']} rounds (the slowdown: the median of each "
+                        f"round's idle over busy); measured by `{record['command']}` on a {hardware(record)}."]
+
+
+TABLES = {"budget": table_budget, "competing-load": table_competing_load, "distributed-cost": table_distributed_cost, "distributed-scaling": table_distributed_scaling, "compile": table_compile, "tabular": table_tabular, "reproduce": table_reproduce, "compare": table_compare, "compare-summary": table_compare_summary,
           "compare-targets": table_compare_targets}
 
 

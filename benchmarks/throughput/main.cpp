@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstdio>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <vector>
 
 #include "common/seed_models.hpp"
@@ -77,6 +78,9 @@ int main(int argc, char** argv) {
   app.add_option("--matmul-precision", precision, "Operands of the float products")
       ->capture_default_str()
       ->check(CLI::IsMember({"float32", "bfloat16"}));
+  bool fixed_threads = false;
+  app.add_flag("--fixed-threads", fixed_threads,
+               "Train on every thread throughout (fnn::train::fit's default follows the load: ThreadTuner)");
   CLI11_PARSE(app, argc, argv);
 
   try {
@@ -96,9 +100,12 @@ int main(int argc, char** argv) {
     const fnn::data::Dataset warm_up = first_images(train, 20 * spec.batch_size);
     fnn::data::DataLoader<float> warm_up_loader(warm_up, options, rng);
     trainer.train_epoch(warm_up_loader);  // first-touch allocation of every buffer
+    std::optional<fnn::train::ThreadTuner> tuner;
+    if (!fixed_threads) tuner.emplace();
     const auto start = Clock::now();
-    const fnn::train::PassResult pass = trainer.train_epoch(train_loader);
+    const fnn::train::PassResult pass = trainer.train_epoch(train_loader, nullptr, tuner ? &*tuner : nullptr);
     const double train_seconds = seconds_since(start);
+    tuner.reset();  // inference on every thread
     const double train_peak_mb = fnn::train::peak_resident_mb();
 
     auto& model = trainer.model();

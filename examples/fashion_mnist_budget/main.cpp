@@ -99,7 +99,8 @@ int main(int argc, char** argv) {
   int seeds = 1;
   app.add_option("--seeds", seeds, "Train this many runs, with seeds --seed, --seed + 1, ..., and summarise them")
       ->capture_default_str()
-      ->transform(example::whole_number(1, 100));
+      ->transform(example::whole_number(1, 100))
+      ->excludes(app.get_option("--export-onnx"));  // one file, several models
   app.add_option("--weight-decay", recipe.weight_decay, "SGD weight decay of the convolution and Linear weights")
       ->capture_default_str()
       ->check(example::number_in(0.0, 1.0));

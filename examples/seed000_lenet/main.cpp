@@ -105,7 +105,8 @@ int main(int argc, char** argv) {
   std::vector<fnn::Index> batch_sizes{10, 20, 50, 100};
   std::vector<double> lrs{0.01, 0.001};
   app.add_flag("--raw", raw, "Train on raw [0, 1] inputs instead of standardised ones");
-  app.add_flag("--sweep", do_sweep, "Train the grid instead of one model and write sweep.csv");
+  app.add_flag("--sweep", do_sweep, "Train the grid instead of one model and write sweep.csv")
+      ->excludes(app.get_option("--export-onnx"));  // one file, several models
   app.add_option("--sweep-batch-sizes", batch_sizes, "Batch sizes of the sweep")
       ->capture_default_str()
       ->transform(example::whole_number<fnn::Index>(1));
