@@ -31,8 +31,10 @@ from compare import run_json, torch_version
 from records import record_metadata, write_record
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-# Training images per timed pass: long enough for the scheduler's sharing to average out (seconds).
-IMAGES = {"lenet": 20000, "mlp_dropout": 60000, "cnn_20_50": 10000, "mlp": 60000, "vgg_like_bn": 5000}
+# Training images per timed run, as passes over a part of the training set: long enough (10-30 s idle) for
+# the scheduler's sharing to average out and for ThreadTuner's probes to back off as in a long training.
+IMAGES = {"lenet": (60000, 1), "mlp_dropout": (60000, 10), "cnn_20_50": (20000, 1), "mlp": (60000, 10),
+          "vgg_like_bn": (15000, 1)}
 WAIT_VARIABLES = ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT")
 
 
@@ -77,15 +79,16 @@ def main():
     pytorch_version = torch_version(args.python)
 
     def fnn(model, configuration):
-        command = [args.fnn, "--model", model, "--threads", str(args.threads), "--images", str(IMAGES[model]),
-                   "--inference-repeats", "1", "--latency-repeats", "1"]
+        images, passes = IMAGES[model]
+        command = [args.fnn, "--model", model, "--threads", str(args.threads), "--images", str(images),
+                   "--passes", str(passes), "--inference-repeats", "1", "--latency-repeats", "1"]
         if configuration != "tuned":
             command.append("--fixed-threads")
         return run_json(command, environment(configuration))["train_images_per_second"]
 
     def pytorch(model):
         command = [args.python, os.path.join(HERE, "pytorch", "throughput.py"), "--model", model,
-                   "--threads", str(args.threads), "--images", str(IMAGES[model]),
+                   "--threads", str(args.threads), "--images", str(IMAGES[model][0]),
                    "--inference-repeats", "1", "--latency-repeats", "1"]
         return run_json(command, environment("passive"))["train_images_per_second"]
 
@@ -117,7 +120,8 @@ def main():
                              "slowdown": slowdown}
             s = summary[m][c]
             print(f"{m:12} {c:16} {s['idle']:10.0f} {s['busy']:10.0f} {slowdown:8.2f}x")
-    record.update({"threads": args.threads, "rounds": args.rounds, "images": {m: IMAGES[m] for m in args.models},
+    record.update({"threads": args.threads, "rounds": args.rounds,
+                   "images": {m: {"images": IMAGES[m][0], "fnn_passes": IMAGES[m][1]} for m in args.models},
                    "pytorch": pytorch_version, "summary": summary, "runs": runs})
     print(f"record: {write_record(record, args.json)}")
 

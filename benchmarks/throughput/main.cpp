@@ -1,7 +1,8 @@
 // fnn_throughput: how fast fnn trains and runs one seed model, measured as benchmarks/pytorch/throughput.py
 // measures PyTorch, and printed as one JSON object for benchmarks/compare.py.
-//   train_images_per_second      one pass over the first --images training images at the seed's batch
-//                                size: shuffling, conversion to float, forward, loss, backward, optimizer
+//   train_images_per_second      --passes passes (1 unless given) over the first --images training images
+//                                at the seed's batch size: shuffling, conversion to float, forward, loss,
+//                                backward, optimizer
 //   inference_images_per_second  forward passes over a batch of 1000 test images in eval mode (median)
 //   latency_us                   one test image through the model in eval mode (median)
 //   train_peak_rss_mb            the process's peak resident memory after training (before inference)
@@ -78,6 +79,10 @@ int main(int argc, char** argv) {
   app.add_option("--matmul-precision", precision, "Operands of the float products")
       ->capture_default_str()
       ->check(CLI::IsMember({"float32", "bfloat16"}));
+  int passes = 1;
+  app.add_option("--passes", passes, "Timed training passes over the --images")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   bool fixed_threads = false;
   app.add_flag("--fixed-threads", fixed_threads,
                "Train on every thread throughout (fnn::train::fit's default follows the load: ThreadTuner)");
@@ -103,7 +108,12 @@ int main(int argc, char** argv) {
     std::optional<fnn::train::ThreadTuner> tuner;
     if (!fixed_threads) tuner.emplace();
     const auto start = Clock::now();
-    const fnn::train::PassResult pass = trainer.train_epoch(train_loader, nullptr, tuner ? &*tuner : nullptr);
+    long long trained = 0;
+    fnn::train::PassResult pass;
+    for (int p = 0; p < passes; ++p) {
+      pass = trainer.train_epoch(train_loader, nullptr, tuner ? &*tuner : nullptr);
+      trained += pass.count;
+    }
     const double train_seconds = seconds_since(start);
     tuner.reset();  // inference on every thread
     const double train_peak_mb = fnn::train::peak_resident_mb();
@@ -126,9 +136,9 @@ int main(int argc, char** argv) {
         {"model", spec.name},
         {"threads", threads},
         {"batch_size", spec.batch_size},
-        {"train_images", pass.count},
-        {"train_accuracy", pass.accuracy},
-        {"train_images_per_second", static_cast<double>(pass.count) / train_seconds},
+        {"train_images", trained},
+        {"train_accuracy", pass.accuracy},  // of the last pass
+        {"train_images_per_second", static_cast<double>(trained) / train_seconds},
         {"inference_images_per_second", 1000.0 / batch_seconds},
         {"latency_us", single_seconds * 1e6},
         {"train_peak_rss_mb", train_peak_mb},
