@@ -19,11 +19,13 @@ struct SimulatedRun {
   double seconds_at[9] = {};  // seconds trained with each count of threads running
   long long samples = 0;
 
-  // Steps of 64 samples until `until` on the fake clock, in passes of 200 steps.
+  int steps_per_pass = 200;
+
+  // Steps of 64 samples until `until` on the fake clock, in passes of steps_per_pass steps.
   void train(ThreadTuner& tuner, const Speed& speed, double until) {
     while (now < until) {
       tuner.start_pass();
-      for (long long pass_samples = 64; pass_samples <= 200 * 64 && now < until; pass_samples += 64) {
+      for (long long pass_samples = 64; pass_samples <= steps_per_pass * 64 && now < until; pass_samples += 64) {
         const int threads = active_threads();
         const double step = 64 / speed(threads, now);
         now += step;
@@ -80,6 +82,16 @@ TEST_CASE("ThreadTuner runs one thread while another program takes a core, and t
   run.train(tuner, two_cores(load_from, load_to),
             load_to + 2 * ThreadTuner::max_interval * ThreadTuner::window_seconds + 10);
   CHECK(tuner.threads() == 2);
+}
+
+TEST_CASE("ThreadTuner measures across passes shorter than its window") {
+  set_num_threads(2);
+  SimulatedRun run;
+  run.steps_per_pass = 2;  // 0.13 s of steps, then a second of evaluation
+  ThreadTuner tuner([&] { return run.now; });
+  run.train(tuner, two_cores(run.now), run.now + 300);
+  CHECK(tuner.threads() == 1);
+  set_num_threads(2);
 }
 
 TEST_CASE("ThreadTuner finds the best count among several threads by steps of one") {

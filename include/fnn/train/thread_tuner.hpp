@@ -37,10 +37,15 @@ class ThreadTuner {
   // The loops run on every thread again.
   ~ThreadTuner() { set_active_threads(0); }
 
-  // At the start of every training pass, so that the time between passes is not counted.
+  // At the start of every training pass: the time since the last step (evaluations, checkpoints) is left
+  // out of the window, which goes on across passes (a small model's pass can be shorter than a window).
   void start_pass() {
     pass_samples_ = 0;
-    start_window();
+    if (last_step_ > 0) {
+      window_start_ += clock_() - last_step_;
+    } else {
+      start_window();
+    }
   }
 
   // After every training step, with the samples the pass has taken so far (PassResult::count).
@@ -48,6 +53,7 @@ class ThreadTuner {
     const double now = clock_(), seconds = now - window_start_;
     const long long samples = pass_samples - pass_samples_;
     pass_samples_ = pass_samples;
+    last_step_ = now;
     if (skip_step_) {  // the first step at a new count wakes or parks threads: not counted
       skip_step_ = false;
       start_window();
@@ -109,7 +115,7 @@ class ThreadTuner {
   bool probe_up_ = false;  // the last probe tried one thread more
   double rate_ = 0;        // samples per second of the last window at threads_
   int interval_ = first_interval, windows_ = 0;  // windows between probes, and since the last one
-  double window_start_ = 0;
+  double window_start_ = 0, last_step_ = 0;
   long long window_samples_ = 0, pass_samples_ = 0;
   bool skip_step_ = false;
 };
