@@ -365,11 +365,37 @@ def table_competing_load(options):
             label = COMPETING_LOAD_CONFIGURATIONS.get(configuration, f"fnn, `GOMP_SPINCOUNT={configuration[5:]}`")
             lines.append(f"| {MODELS[name]} | {label} | {count(s['idle'])} images/s | {count(s['busy'])} images/s | "
                          f"{s['slowdown']:.2f}x |")
-    return lines + ["", f"Training images/s, medians of {record['rounds']} rounds (the slowdown: the median of each "
-                        f"round's idle over busy); measured by `{record['command']}` on a {hardware(record)}."]
+    rounds = "one round" if record["rounds"] == 1 else f"medians of {record['rounds']} rounds (the slowdown: the " \
+        "median of each round's idle over busy)"
+    return lines + ["", f"Training images/s, {rounds}; measured by `{record['command']}` on a {hardware(record)}."]
 
 
-TABLES = {"budget": table_budget, "competing-load": table_competing_load, "distributed-cost": table_distributed_cost, "distributed-scaling": table_distributed_scaling, "compile": table_compile, "tabular": table_tabular, "reproduce": table_reproduce, "compare": table_compare, "compare-summary": table_compare_summary,
+# benchmarks/layers' BM_GemmConv shapes: the VGG-like model's wide convolutions.
+GEMM_CONV_SHAPES = {"0": "conv 32 -> 32, 28x28", "1": "conv 32 -> 64, 14x14", "2": "conv 64 -> 64, 14x14"}
+
+
+def table_matmul_precision(options):
+    records = load_records("matmul_precision")
+    if not records:
+        raise SystemExit(f"no matmul_precision record in {os.path.join(RECORDS, 'matmul_precision')}")
+    record = records[-1]
+    lines = ["| product | threads | float32 | bfloat16 | ratio |", "|---|---|---|---|---|"]
+    for name, figures in record["gemm"].items():
+        fields = dict(f.split(":") for f in name.split("/")[1:])
+        product = GEMM_CONV_SHAPES[fields["conv"]] if "conv" in fields else f"{fields['n']} x {fields['n']}"
+        lines.append(f"| {product} | {fields['threads']} | {figures['float32']:.1f} | {figures['bfloat16']:.1f} | "
+                     f"{figures['ratio']:.2f}x |")
+    vgg = record["vgg_like_bn"]
+    train, inference = vgg["train_images_per_second"], vgg["inference_images_per_second"]
+    return lines + ["", f"GFLOP/s, medians of {record['rounds']} alternating rounds (each ratio the median of the "
+                        f"rounds' own ratios). The VGG-like model (`fnn_throughput --model vgg_like_bn --images "
+                        f"{record['images']}`, {record['threads']} threads): training {count(train['float32'])} -> "
+                        f"{count(train['bfloat16'])} images/s ({train['ratio']:.2f}x), inference at batch 1000 "
+                        f"{count(inference['float32'])} -> {count(inference['bfloat16'])} images/s "
+                        f"({inference['ratio']:.2f}x). Measured by `{record['command']}` on a {hardware(record)}."]
+
+
+TABLES = {"budget": table_budget, "competing-load": table_competing_load, "matmul-precision": table_matmul_precision, "distributed-cost": table_distributed_cost, "distributed-scaling": table_distributed_scaling, "compile": table_compile, "tabular": table_tabular, "reproduce": table_reproduce, "compare": table_compare, "compare-summary": table_compare_summary,
           "compare-targets": table_compare_targets}
 
 

@@ -12,12 +12,13 @@
 // threads give the same results bit for bit (set_active_threads), so the tuner changes the speed alone.
 //
 // How. The rate (samples per second) is measured over windows of at least window_seconds of training
-// steps. After every `interval` windows the tuner runs one window with one thread fewer (from the full
-// count), one more (from one thread), or, between the two, one fewer and one more in turn: a probe. The probe's count is kept when its rate beats the window before
-// it by 5%; a probe that loses doubles the interval, up to max_interval windows (about a minute), so that
-// on an idle machine about 1% of the time runs on the probe's count, and a load that leaves is noticed
-// within a minute or so. A window 20% slower than the one before at the same count
-// (the load changed) calls a probe at once, with the interval back at its start.
+// steps, across passes but without the time between them. After every `interval` windows the tuner runs
+// one window on one thread fewer (from the full count), one more (from one thread), or, between the two,
+// one fewer and one more in turn: a probe. The probe's count is kept when its rate beats the window
+// before it by 5%; a probe that loses doubles the interval, up to max_interval windows (about a minute),
+// so that in a long training on an idle machine about 1% of the windows run on the probe's count, and a
+// load that leaves is noticed within a minute or so. A window 20% slower than the one before at the same
+// count (the load changed) calls a probe at once, with the interval back at its start.
 #include <algorithm>
 
 #include "fnn/core/parallel.hpp"
@@ -28,7 +29,7 @@ namespace fnn::train {
 class ThreadTuner {
  public:
   static constexpr double window_seconds = 0.5;
-  static constexpr int first_interval = 2, max_interval = 128;  // windows between probes
+  static constexpr int first_interval = 8, max_interval = 128;  // windows between probes
   static constexpr double win_margin = 1.05, slowdown_margin = 0.8;
 
   explicit ThreadTuner(Clock clock = steady_seconds) : clock_(std::move(clock)), all_(num_threads()) {}
