@@ -326,7 +326,11 @@ def table_budget(options):
     wanted = options.get("cpu", cpu_kind(records[-1]))
     groups = {}  # (minutes, library) -> (runs, records)
     for record in (r for r in records if cpu_kind(r) == wanted):
-        runs, sources_of = groups.setdefault((record["minutes"], record["library"]), ([], []))
+        arguments = record["command"].split()
+        precision = arguments[arguments.index("--matmul-precision") + 1] if "--matmul-precision" in arguments \
+            else "float32"
+        library = record["library"] + ("" if record["library"] != "fnn" else f" ({precision} products)")
+        runs, sources_of = groups.setdefault((record["minutes"], library), ([], []))
         runs.extend(record["runs"])
         sources_of.append(record)
     lines = ["| budget | library | runs (seeds) | test accuracy: mean | lowest | highest | epochs |",
@@ -336,11 +340,11 @@ def table_budget(options):
         accuracies = [r["test_accuracy"] for r in runs]
         seeds = ", ".join(str(r["seed"]) for r in runs)
         epochs = sorted(r["epochs"] for r in runs)
-        lines.append(f"| {minutes:g} min | {'fnn' if library == 'fnn' else 'PyTorch ' + sources_of[-1]['torch']} | "
+        lines.append(f"| {minutes:g} min | {library if library.startswith('fnn') else 'PyTorch ' + sources_of[-1]['torch']} | "
                      f"{len(runs)} ({seeds}) | {percent(sum(accuracies) / len(runs))} | {percent(min(accuracies))} | "
                      f"{percent(max(accuracies))} | {epochs[0]}" + (f"-{epochs[-1]}" if epochs[-1] != epochs[0] else "") + " |")
         for record in sources_of:
-            command = record["command"] if library != "fnn" else " ".join(
+            command = record["command"] if not library.startswith("fnn") else " ".join(
                 ["build/release/examples/fashion_mnist_budget"] + example_arguments(record))
             if f"`{command}`" not in commands:
                 commands.append(f"`{command}`")
