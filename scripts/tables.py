@@ -83,6 +83,14 @@ def load_records(kind):
     return [r for _, _, r in sorted(records, key=lambda x: (x[0], x[1]))]
 
 
+def latest_record(kind):
+    """The newest record of `kind`; an error naming the folder if there is none."""
+    records = load_records(kind)
+    if not records:
+        raise SystemExit(f"no {kind} record in {os.path.join(RECORDS, kind)}")
+    return records[-1]
+
+
 def latest_rows(kind, options, names, rows_of):
     """{name: (record, row)} from the latest record with that row, among one kind of CPU's records."""
     records = load_records(kind)
@@ -242,7 +250,7 @@ def table_compare_targets(options):
 
 
 def table_compile(options):
-    record = load_records("compile")[-1]
+    record = latest_record("compile")
     lines = ["| tree | tour program at -O2 | an empty program that includes `<fnn/fnn.hpp>` | lines after preprocessing |",
              "|---|---|---|---|"]
     names = {"current": "the core header", "baseline": "before the core/extras split"}
@@ -255,7 +263,7 @@ def table_compile(options):
 
 
 def table_tabular(options):
-    record = load_records("tabular")[-1]
+    record = latest_record("tabular")
     libraries = ("fnn", "scikit-learn", "pytorch")
     lines = ["| table | test score | fnn | scikit-learn | PyTorch | training time: fnn | scikit-learn | PyTorch |",
              "|---|---|---|---|---|---|---|---|"]
@@ -359,10 +367,7 @@ COMPETING_LOAD_CONFIGURATIONS = {
 
 
 def table_competing_load(options):
-    records = load_records("competing-load")
-    if not records:
-        raise SystemExit(f"no competing-load record in {os.path.join(RECORDS, 'competing-load')}")
-    record = records[-1]
+    record = latest_record("competing-load")
     lines = ["| model | configuration | idle | one core busy | slowdown |", "|---|---|---|---|---|"]
     for name in MODELS:
         for configuration, s in record["summary"].get(name, {}).items():
@@ -379,10 +384,7 @@ GEMM_CONV_SHAPES = {"0": "conv 32 -> 32, 28x28", "1": "conv 32 -> 64, 14x14", "2
 
 
 def table_matmul_precision(options):
-    records = load_records("matmul_precision")
-    if not records:
-        raise SystemExit(f"no matmul_precision record in {os.path.join(RECORDS, 'matmul_precision')}")
-    record = records[-1]
+    record = latest_record("matmul_precision")
     lines = ["| product | threads | float32 | bfloat16 | ratio |", "|---|---|---|---|---|"]
     for name, figures in record["gemm"].items():
         fields = dict(f.split(":") for f in name.split("/")[1:])
